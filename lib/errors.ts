@@ -1,0 +1,127 @@
+/**
+ * Errors that carry their HTTP meaning. `functions/` turns them into responses in one place
+ * (`lib/http/responses.ts`); anything that is not a `ServiceError` becomes a bare 500.
+ */
+export abstract class ServiceError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  override readonly name: string = this.constructor.name;
+}
+
+/** The body is not JSON, not an object, or misses or mistypes a field the service reads. */
+export class MalformedPayload extends ServiceError {
+  readonly status = 400;
+  readonly code = 'malformed_payload';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** edX answers 400 when a callback names an attempt it does not know. */
+export class AttemptNotFound extends ServiceError {
+  readonly status = 400;
+  readonly code = 'attempt_not_found';
+  constructor(attemptCode: string) {
+    super(`Could not locate attempt_code=${attemptCode}`);
+  }
+}
+
+/** The internal API's 404 for an unknown attempt code. */
+export class UnknownAttempt extends ServiceError {
+  readonly status = 404;
+  readonly code = 'attempt_not_found';
+  constructor(attemptCode: string) {
+    super(`No attempt has attempt_code=${attemptCode}`);
+  }
+}
+
+export class SuspiciousLookup extends ServiceError {
+  readonly status = 400;
+  readonly code = 'suspicious_lookup';
+  constructor(attemptCode: string) {
+    // The recorded external id is not echoed back: the caller does not know it and should not learn it.
+    super(
+      `Found attempt_code ${attemptCode}, but the recorded external_id did not match the ssiRecordLocator that had been recorded previously`,
+    );
+  }
+}
+
+export class BadReviewStatus extends ServiceError {
+  readonly status = 400;
+  readonly code = 'bad_review_status';
+  constructor(received: string) {
+    super(`Received unexpected reviewStatus field value from payload. Was ${received}.`);
+  }
+}
+
+export class ReviewAlreadyExists extends ServiceError {
+  readonly status = 400;
+  readonly code = 'review_already_exists';
+  constructor(attemptCode: string) {
+    super(
+      `We already have a review submitted regarding attempt_code=${attemptCode}. We do not allow for updates!`,
+    );
+  }
+}
+
+export class InvalidSignature extends ServiceError {
+  readonly status = 401;
+  readonly code = 'invalid_signature';
+}
+
+export class RouteNotFound extends ServiceError {
+  readonly status = 404;
+  readonly code = 'not_found';
+  constructor() {
+    super('Not found.');
+  }
+}
+
+export class MethodNotAllowed extends ServiceError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  constructor(
+    method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`Method "${method}" not allowed.`);
+  }
+}
+
+export class AttemptArchived extends ServiceError {
+  readonly status = 409;
+  readonly code = 'attempt_archived';
+  constructor(attemptCode: string) {
+    super(
+      `Attempt ${attemptCode} is archived and cannot be replaced; register the new attempt under a new code`,
+    );
+  }
+}
+
+export class PayloadTooLarge extends ServiceError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+  constructor(limitBytes: number) {
+    super(`Request body exceeds ${limitBytes} bytes.`);
+  }
+}
+
+/**
+ * Too many writers raced for the same attempt and this one kept losing. A 503 asks the caller to
+ * retry, which is what a vendor does anyway.
+ */
+export class ConcurrentUpdate extends ServiceError {
+  readonly status = 503;
+  readonly code = 'concurrent_update';
+  constructor(attemptCode: string) {
+    super(`The review of attempt ${attemptCode} is being updated concurrently; retry shortly`);
+  }
+}
+
+/** A setting is missing or invalid. Thrown at start-up, never answered to a caller. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
