@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MalformedPayload } from '../errors.js';
+import { parseWith } from '../validation.js';
 import type { JsonObject } from './json.js';
 import { isJsonObject } from './json.js';
 
@@ -32,51 +33,10 @@ export type VendorComment = z.infer<typeof vendorComment>;
 /** The one field that is never stored, logged or published in plaintext. */
 export const VIDEO_LINK_FIELD = 'videoReviewLink';
 
-/** `webCamComments[0].eventStart` style, the way a vendor's engineer would write the path. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((part, index) =>
-      typeof part === 'number' ? `[${part}]` : index === 0 ? String(part) : `.${String(part)}`,
-    )
-    .join('');
-}
-
-/** A human sentence for a validation issue; `input` is the document that was validated. */
-export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const field = fieldPath(issue.path);
-  if (issue.code === 'invalid_type') {
-    const missing = valueAt(input, issue.path) === undefined;
-    return missing ? `${field} is required` : `${field} must be ${article(issue.expected)}`;
-  }
-  return `${field}: ${issue.message}`;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const part of path) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
-  }
-  return node;
-}
-
-function article(expected: string): string {
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
-}
-
 /** Validates a parsed JSON body; the error names the first offending field. */
 export function parseVendorReview(body: unknown): { review: VendorReview; payload: JsonObject } {
   if (!isJsonObject(body)) {
     throw new MalformedPayload('The request body must be a JSON object');
   }
-  const result = vendorReviewSchema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    if (!issue) throw new MalformedPayload('The review payload is invalid');
-    throw new MalformedPayload(
-      `Malformed review payload: ${describeIssue(issue, body)}`,
-      fieldPath(issue.path),
-    );
-  }
-  return { review: result.data, payload: body };
+  return { review: parseWith(vendorReviewSchema, body, 'review payload'), payload: body };
 }

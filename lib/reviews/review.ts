@@ -1,0 +1,51 @@
+import type { JsonObject } from './json.js';
+import type { ReviewStatus } from './statuses.js';
+
+/**
+ * A review is a sequence of revisions per attempt: every accepted vendor callback or staff review
+ * appends one. The stream workflow runs once per revision.
+ */
+
+/** Where a comment came from: the vendor's two comment lists, or a staff member. */
+export type CommentSource = 'webcam' | 'desktop' | 'staff';
+
+export interface ReviewComment {
+  start: number;
+  stop: number;
+  duration: number;
+  comment: string;
+  /** The reviewer's judgement of this moment, stored as sent (edX does not validate it). */
+  status: string;
+  source: CommentSource;
+}
+
+export type RevisionSource = 'vendor' | 'staff';
+
+/** A revision as written: everything but its number, which the store assigns under a guard. */
+export interface RevisionDraft {
+  source: RevisionSource;
+  reviewStatus: ReviewStatus;
+  /** The staff member who reviewed, or null for the vendor. */
+  reviewedBy: string | null;
+  /** The request body of this revision; for a vendor revision, without `videoReviewLink`. */
+  rawData: JsonObject;
+  /** SHA-256 of the canonical JSON of the whole request body as received. */
+  contentHash: string;
+  /** The encrypted `videoReviewLink`, when the vendor sent one and a key is configured. */
+  encryptedVideoUrl: string | null;
+  /** Webcam comments first, then desktop, each in the order received. */
+  comments: ReviewComment[];
+  receivedAt: string;
+}
+
+export interface StoredRevision extends RevisionDraft {
+  revision: number;
+}
+
+/** What the store keeps per attempt to settle re-deliveries and races. */
+export interface ReviewHead {
+  /** The latest revision number (vendor or staff). */
+  revision: number;
+  /** Content hash of the latest vendor revision, or null when only staff have reviewed. */
+  latestVendorHash: string | null;
+}
