@@ -1,0 +1,346 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { AttemptArchived } from '../errors.js';
+import type { Attempt, AttemptRegistration } from '../reviews/attempt.js';
+import type { JsonObject } from '../reviews/json.js';
+import { type AttemptStore, type ReviewStore, RevisionConflict } from '../reviews/ports.js';
+import type {
+  ReviewComment,
+  ReviewHead,
+  RevisionDraft,
+  StoredRevision,
+} from '../reviews/review.js';
+import type { AttemptStatus, ReviewStatus } from '../reviews/statuses.js';
+import { packJson, unpackJson } from './blobs.js';
+
+/**
+ * DynamoDB adapter for attempts and reviews. The item layout is described in `README.md` beside
+ * this file; the key helpers below are the only place that spells it.
+ */
+export interface DynamoDbStoreOptions {
+  client: DynamoDBClient;
+  attemptsTable: string;
+  reviewsTable: string;
+}
+
+export const HEAD_SK = 'HEAD';
+export const REVISION_ITEM_TYPE = 'review_revision';
+
+/** Fixed width, so revision 2's items never share a prefix with revision 20's. */
+export function revisionSk(revision: number): string {
+  return `REV#${String(revision).padStart(10, '0')}`;
+}
+
+function chunkSk(revision: number, kind: 'COMMENTS' | 'RAW', index: number): string {
+  return `${revisionSk(revision)}#${kind}#${String(index + 1).padStart(4, '0')}`;
+}
+
+const str = (value: string): AttributeValue => ({ S: value });
+const num = (value: number): AttributeValue => ({ N: String(value) });
+const nullableStr = (value: string | null): AttributeValue =>
+  value === null ? { NULL: true } : { S: value };
+
+function readString(item: Record<string, AttributeValue>, name: string): string {
+  const value = item[name]?.S;
+  if (value === undefined) throw new Error(`Stored item lacks string attribute ${name}`);
+  return value;
+}
+
+function readNullableString(item: Record<string, AttributeValue>, name: string): string | null {
+  return item[name]?.S ?? null;
+}
+
+function readNumber(item: Record<string, AttributeValue>, name: string): number {
+  const value = item[name]?.N;
+  if (value === undefined) throw new Error(`Stored item lacks number attribute ${name}`);
+  return Number(value);
+}
+
+function isConditionFailure(error: unknown): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (error instanceof TransactionCanceledException) {
+    // A lost race shows up as a failed condition or, while the other transaction is in flight,
+    // as a transaction conflict. Either way the head moved; anything else is a real failure.
+    return (error.CancellationReasons ?? []).some(
+      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+    );
+  }
+  return false;
+}
+
+export class DynamoDbStore implements AttemptStore, ReviewStore {
+  private readonly client: DynamoDBClient;
+  private readonly attemptsTable: string;
+  private readonly reviewsTable: string;
+
+  constructor(options: DynamoDbStoreOptions) {
+    this.client = options.client;
+    this.attemptsTable = options.attemptsTable;
+    this.reviewsTable = options.reviewsTable;
+  }
+
+  // Attempts
+
+  async getAttempt(attemptCode: string): Promise<Attempt | null> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.attemptsTable,
+        Key: { attemptCode: str(attemptCode) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toAttempt(Item) : null;
+  }
+
+  async registerAttempt(attemptCode: string, registration: AttemptRegistration): Promise<Attempt> {
+    const { status, ...rest } = registration;
+    const now = new Date().toISOString();
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.attemptsTable,
+          Key: { attemptCode: str(attemptCode) },
+          // Replacing keeps the workflow's bookkeeping (applied revision) so a late stream record
+          // still sees which revisions were applied.
+          UpdateExpression:
+            'SET registration = :registration, #status = :status, archived = :false, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
+          ConditionExpression: 'attribute_not_exists(attemptCode) OR archived = :false',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':registration': { M: marshall(rest, { removeUndefinedValues: true }) },
+            ':status': str(status),
+            ':false': { BOOL: false },
+            ':now': str(now),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!Attributes) throw new Error('UpdateItem returned no attributes');
+      return toAttempt(Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new AttemptArchived(attemptCode);
+      throw error;
+    }
+  }
+
+  async archiveAttempt(attemptCode: string): Promise<Attempt | null> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.attemptsTable,
+          Key: { attemptCode: str(attemptCode) },
+          UpdateExpression: 'SET archived = :true, archivedAt = if_not_exists(archivedAt, :now)',
+          ConditionExpression: 'attribute_exists(attemptCode)',
+          ExpressionAttributeValues: {
+            ':true': { BOOL: true },
+            ':now': str(new Date().toISOString()),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toAttempt(Attributes) : null;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  // Reviews
+
+  async getAttemptAndHead(
+    attemptCode: string,
+  ): Promise<{ attempt: Attempt | null; head: ReviewHead | null }> {
+    let request: Record<
+      string,
+      { Keys: Record<string, AttributeValue>[]; ConsistentRead: boolean }
+    > = {
+      [this.attemptsTable]: { Keys: [{ attemptCode: str(attemptCode) }], ConsistentRead: true },
+      [this.reviewsTable]: {
+        Keys: [{ attemptCode: str(attemptCode), sk: str(HEAD_SK) }],
+        ConsistentRead: true,
+      },
+    };
+    let attempt: Attempt | null = null;
+    let head: ReviewHead | null = null;
+    // BatchGetItem may hand back keys it did not get to; ask again for those (bounded).
+    for (let round = 0; round < 5 && Object.keys(request).length > 0; round++) {
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetItemCommand({ RequestItems: request }),
+      );
+      const attemptItem = Responses?.[this.attemptsTable]?.[0];
+      if (attemptItem) attempt = toAttempt(attemptItem);
+      const headItem = Responses?.[this.reviewsTable]?.[0];
+      if (headItem) head = toHead(headItem);
+      request = (UnprocessedKeys ?? {}) as typeof request;
+    }
+    if (Object.keys(request).length > 0) {
+      throw new Error(`DynamoDB left keys unprocessed for attempt ${attemptCode}`);
+    }
+    return { attempt, head };
+  }
+
+  async getHead(attemptCode: string): Promise<ReviewHead | null> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.reviewsTable,
+        Key: { attemptCode: str(attemptCode), sk: str(HEAD_SK) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toHead(Item) : null;
+  }
+
+  async appendRevision(
+    attemptCode: string,
+    expected: ReviewHead | null,
+    next: ReviewHead,
+    draft: RevisionDraft,
+  ): Promise<StoredRevision> {
+    const pk = str(attemptCode);
+    const revision = next.revision;
+    const comments = packJson(draft.comments);
+    const raw = packJson(draft.rawData);
+    const headItem: Record<string, AttributeValue> = {
+      attemptCode: pk,
+      sk: str(HEAD_SK),
+      revision: num(revision),
+      latestVendorHash: nullableStr(next.latestVendorHash),
+      updatedAt: str(draft.receivedAt),
+    };
+    const revisionItem: Record<string, AttributeValue> = {
+      attemptCode: pk,
+      sk: str(revisionSk(revision)),
+      itemType: str(REVISION_ITEM_TYPE),
+      revision: num(revision),
+      source: str(draft.source),
+      reviewStatus: str(draft.reviewStatus),
+      reviewedBy: nullableStr(draft.reviewedBy),
+      contentHash: str(draft.contentHash),
+      encryptedVideoUrl: nullableStr(draft.encryptedVideoUrl),
+      receivedAt: str(draft.receivedAt),
+      commentCount: num(draft.comments.length),
+      commentChunks: num(comments.length),
+      rawChunks: num(raw.length),
+    };
+    const chunkItem = (kind: 'COMMENTS' | 'RAW', data: Uint8Array, index: number) => ({
+      Put: {
+        TableName: this.reviewsTable,
+        Item: {
+          attemptCode: pk,
+          sk: str(chunkSk(revision, kind, index)),
+          itemType: str(kind === 'RAW' ? 'review_raw_chunk' : 'review_comments_chunk'),
+          data: { B: data },
+        },
+      },
+    });
+
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.reviewsTable,
+                Item: headItem,
+                ...(expected
+                  ? {
+                      ConditionExpression: 'revision = :expected',
+                      ExpressionAttributeValues: { ':expected': num(expected.revision) },
+                    }
+                  : { ConditionExpression: 'attribute_not_exists(sk)' }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.reviewsTable,
+                Item: revisionItem,
+                ConditionExpression: 'attribute_not_exists(sk)',
+              },
+            },
+            ...comments.map((data, index) => chunkItem('COMMENTS', data, index)),
+            ...raw.map((data, index) => chunkItem('RAW', data, index)),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new RevisionConflict(attemptCode);
+      throw error;
+    }
+    return { ...draft, revision };
+  }
+
+  async getLatestRevision(attemptCode: string): Promise<StoredRevision | null> {
+    const head = await this.getHead(attemptCode);
+    return head ? this.getRevision(attemptCode, head.revision) : null;
+  }
+
+  /** A revision with its comments and raw data, read with one (paged) query on its key prefix. */
+  async getRevision(attemptCode: string, revision: number): Promise<StoredRevision | null> {
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.reviewsTable,
+          KeyConditionExpression: 'attemptCode = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': str(attemptCode),
+            ':prefix': str(revisionSk(revision)),
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+
+    const [revisionItem, ...chunks] = items;
+    if (!revisionItem || revisionItem.itemType?.S !== REVISION_ITEM_TYPE) return null;
+    const chunkData = (itemType: string) =>
+      chunks
+        .filter((item) => item.itemType?.S === itemType)
+        .map((item) => item.data?.B ?? new Uint8Array());
+    return {
+      revision: readNumber(revisionItem, 'revision'),
+      source: readString(revisionItem, 'source') as StoredRevision['source'],
+      reviewStatus: readString(revisionItem, 'reviewStatus') as ReviewStatus,
+      reviewedBy: readNullableString(revisionItem, 'reviewedBy'),
+      contentHash: readString(revisionItem, 'contentHash'),
+      encryptedVideoUrl: readNullableString(revisionItem, 'encryptedVideoUrl'),
+      receivedAt: readString(revisionItem, 'receivedAt'),
+      comments: unpackJson(chunkData('review_comments_chunk')) as ReviewComment[],
+      rawData: unpackJson(chunkData('review_raw_chunk')) as JsonObject,
+    };
+  }
+}
+
+function toHead(item: Record<string, AttributeValue>): ReviewHead {
+  return {
+    revision: readNumber(item, 'revision'),
+    latestVendorHash: readNullableString(item, 'latestVendorHash'),
+  };
+}
+
+function toAttempt(item: Record<string, AttributeValue>): Attempt {
+  const registration = unmarshall(item.registration?.M ?? {}) as Omit<
+    AttemptRegistration,
+    'status'
+  >;
+  return {
+    ...registration,
+    attemptCode: readString(item, 'attemptCode'),
+    status: readString(item, 'status') as AttemptStatus,
+    archived: item.archived?.BOOL === true,
+  };
+}
