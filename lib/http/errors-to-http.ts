@@ -1,0 +1,71 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { ConcurrentUpdate, MethodNotAllowed, ServiceError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { jsonResponse } from './api-gateway.js';
+
+/** Errors from AWS that mean "try again later" rather than "this request is wrong". */
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
+const NETWORK = new Set([
+  'TimeoutError',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
+export function isDependencyFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const candidate = error as {
+    name?: string;
+    code?: string;
+    $fault?: string;
+    $retryable?: unknown;
+    $metadata?: unknown;
+  };
+  if (candidate.$metadata !== undefined) {
+    return (
+      candidate.$fault === 'server' ||
+      Boolean(candidate.$retryable) ||
+      THROTTLING.has(candidate.name ?? '')
+    );
+  }
+  return NETWORK.has(candidate.name ?? '') || NETWORK.has(candidate.code ?? '');
+}
+
+/**
+ * The one place errors become HTTP answers:
+ * - a `ServiceError` answers its own status with `{detail, code}`;
+ * - a failing dependency answers 503 so the vendor retries;
+ * - anything else is a bare 500 that never carries the internal message.
+ */
+export function errorToResponse(error: unknown, log: Logger): APIGatewayProxyResult {
+  if (error instanceof ServiceError) {
+    const headers: Record<string, string> = {};
+    if (error instanceof MethodNotAllowed) headers.Allow = error.allowed.join(', ');
+    if (error instanceof ConcurrentUpdate) headers['Retry-After'] = '1';
+    const level = error.status >= 500 ? 'warn' : 'info';
+    log[level]('request refused', {
+      status: error.status,
+      code: error.code,
+      detail: error.message,
+    });
+    return jsonResponse(error.status, { detail: error.message, code: error.code }, headers);
+  }
+  if (isDependencyFailure(error)) {
+    log.error('dependency failed', { error });
+    return jsonResponse(
+      503,
+      { detail: 'Service Unavailable', code: 'service_unavailable' },
+      { 'Retry-After': '1' },
+    );
+  }
+  log.error('unexpected failure', { error });
+  return jsonResponse(500, { detail: 'Internal Server Error' });
+}
