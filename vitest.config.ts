@@ -2,13 +2,29 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Settings tests stub their own environment; nothing else should leak between files.
+    env: {
+      // CDK's built-in template validation costs seconds per synth and is run by `npm run synth`.
+      CDK_VALIDATION: 'false',
+      // The local toolchain runs on Node 20 with pinned SDK versions; the notice is known.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     unstubEnvs: true,
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/dynamodb-local.global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
     ],

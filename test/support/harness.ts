@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createInternalApiHandler } from '../../functions/internal-api/handler.js';
+import { createReviewCallbackHandler } from '../../functions/review-callback/handler.js';
+import { createLogger } from '../../lib/log.js';
+import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
+import { createVideoUrlCipher } from '../../lib/reviews/video-url.js';
+import { MemoryStore } from '../../lib/store/memory-store.js';
+import { TEST_SECRET } from './factories.js';
+
+export const TEST_VIDEO_KEY = 'b886e02f19c77ec734b1b132beecd91eb886e02f19c77ec734b1b132beecd91e';
+
+export function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/test',
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** Captures every log line a handler writes, parsed, plus the raw text for leak checks. */
+export function capturedLog() {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'debug', sink: (line) => lines.push(line) });
+  return {
+    log,
+    lines,
+    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+export interface CallbackHarnessOptions {
+  store?: AttemptStore & ReviewStore;
+  allowReviewUpdates?: boolean;
+  allowCallbackSimulation?: boolean;
+  /** null: CALLBACK_AUTH=none. */
+  secrets?: string[] | null;
+  /** null: no video key configured. */
+  videoKey?: string | null;
+  now?: () => Date;
+}
+
+export type Invoke = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function callbackHarness(options: CallbackHarnessOptions = {}) {
+  const store = options.store ?? new MemoryStore();
+  const logs = capturedLog();
+  const videoKey = options.videoKey === undefined ? TEST_VIDEO_KEY : options.videoKey;
+  const cipher = videoKey ? createVideoUrlCipher([videoKey]) : undefined;
+  const secrets = options.secrets === undefined ? [TEST_SECRET] : options.secrets;
+  const handler = createReviewCallbackHandler({
+    store,
+    log: logs.log,
+    allowReviewUpdates: options.allowReviewUpdates ?? true,
+    allowCallbackSimulation: options.allowCallbackSimulation ?? false,
+    callbackSecrets: secrets ? async () => secrets : undefined,
+    videoUrlCipher: async () => cipher,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const invoke: Invoke = (event) => handler(event, lambdaContext());
+  return { store, logs, invoke, cipher };
+}
+
+export function internalApiHarness(store: AttemptStore & ReviewStore = new MemoryStore()) {
+  const logs = capturedLog();
+  const handler = createInternalApiHandler({ store, log: logs.log });
+  const invoke: Invoke = (event) => handler(event, lambdaContext());
+  return { store, logs, invoke };
+}
