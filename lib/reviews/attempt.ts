@@ -55,7 +55,9 @@ export interface Attempt extends AttemptRegistration {
 /** edX's exam type, which names the analytics events. */
 export type ExamType = 'proctored' | 'practice' | 'timed';
 
-export function examType(exam: AttemptRegistration['exam']): ExamType {
+export function examType(
+  exam: Pick<AttemptRegistration['exam'], 'isProctored' | 'isPracticeExam'>,
+): ExamType {
   if (!exam.isProctored) return 'timed';
   return exam.isPracticeExam ? 'practice' : 'proctored';
 }

@@ -4,6 +4,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  type KeysAndAttributes,
   QueryCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
@@ -13,7 +14,14 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AttemptArchived } from '../errors.js';
 import type { Attempt, AttemptRegistration } from '../reviews/attempt.js';
 import type { JsonObject } from '../reviews/json.js';
-import { type AttemptStore, type ReviewStore, RevisionConflict } from '../reviews/ports.js';
+import {
+  type AttemptStore,
+  OutcomeConflict,
+  type ReviewStore,
+  RevisionConflict,
+  type WorkflowState,
+  type WorkflowStore,
+} from '../reviews/ports.js';
 import type {
   ReviewComment,
   ReviewHead,
@@ -21,6 +29,7 @@ import type {
   StoredRevision,
 } from '../reviews/review.js';
 import type { AttemptStatus, ReviewStatus } from '../reviews/statuses.js';
+import { type RevisionOutcome, revisionOutcomeSchema } from '../workflow/outcome.js';
 import { packJson, unpackJson } from './blobs.js';
 
 /**
@@ -78,7 +87,7 @@ function isConditionFailure(error: unknown): boolean {
   return false;
 }
 
-export class DynamoDbStore implements AttemptStore, ReviewStore {
+export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
   private readonly client: DynamoDBClient;
   private readonly attemptsTable: string;
   private readonly reviewsTable: string;
@@ -160,33 +169,41 @@ export class DynamoDbStore implements AttemptStore, ReviewStore {
   async getAttemptAndHead(
     attemptCode: string,
   ): Promise<{ attempt: Attempt | null; head: ReviewHead | null }> {
-    let request: Record<
-      string,
-      { Keys: Record<string, AttributeValue>[]; ConsistentRead: boolean }
-    > = {
+    const responses = await this.batchGet(attemptCode, {
       [this.attemptsTable]: { Keys: [{ attemptCode: str(attemptCode) }], ConsistentRead: true },
       [this.reviewsTable]: {
         Keys: [{ attemptCode: str(attemptCode), sk: str(HEAD_SK) }],
         ConsistentRead: true,
       },
+    });
+    const attemptItem = responses.get(this.attemptsTable)?.[0];
+    const headItem = responses.get(this.reviewsTable)?.[0];
+    return {
+      attempt: attemptItem ? toAttempt(attemptItem) : null,
+      head: headItem ? toHead(headItem) : null,
     };
-    let attempt: Attempt | null = null;
-    let head: ReviewHead | null = null;
-    // BatchGetItem may hand back keys it did not get to; ask again for those (bounded).
+  }
+
+  /** BatchGetItem, asking again (bounded) for any keys DynamoDB hands back unprocessed. */
+  private async batchGet(
+    attemptCode: string,
+    initial: Record<string, KeysAndAttributes>,
+  ): Promise<Map<string, Record<string, AttributeValue>[]>> {
+    const items = new Map<string, Record<string, AttributeValue>[]>();
+    let request = initial;
     for (let round = 0; round < 5 && Object.keys(request).length > 0; round++) {
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetItemCommand({ RequestItems: request }),
       );
-      const attemptItem = Responses?.[this.attemptsTable]?.[0];
-      if (attemptItem) attempt = toAttempt(attemptItem);
-      const headItem = Responses?.[this.reviewsTable]?.[0];
-      if (headItem) head = toHead(headItem);
-      request = (UnprocessedKeys ?? {}) as typeof request;
+      for (const [table, found] of Object.entries(Responses ?? {})) {
+        items.set(table, [...(items.get(table) ?? []), ...found]);
+      }
+      request = UnprocessedKeys ?? {};
     }
     if (Object.keys(request).length > 0) {
       throw new Error(`DynamoDB left keys unprocessed for attempt ${attemptCode}`);
     }
-    return { attempt, head };
+    return items;
   }
 
   async getHead(attemptCode: string): Promise<ReviewHead | null> {
@@ -323,6 +340,83 @@ export class DynamoDbStore implements AttemptStore, ReviewStore {
       rawData: unpackJson(chunkData('review_raw_chunk')) as JsonObject,
     };
   }
+
+  // Workflow bookkeeping (see "Workflow bookkeeping" in README.md)
+
+  async getWorkflowState(attemptCode: string, revision: number): Promise<WorkflowState> {
+    const responses = await this.batchGet(attemptCode, {
+      [this.attemptsTable]: { Keys: [{ attemptCode: str(attemptCode) }], ConsistentRead: true },
+      [this.reviewsTable]: {
+        Keys: [{ attemptCode: str(attemptCode), sk: str(revisionSk(revision)) }],
+        ConsistentRead: true,
+        ProjectionExpression: '#sk, #outcome',
+        ExpressionAttributeNames: { '#sk': 'sk', '#outcome': 'outcome' },
+      },
+    });
+    const attemptItem = responses.get(this.attemptsTable)?.[0];
+    const revisionItem = responses.get(this.reviewsTable)?.[0];
+    return {
+      attempt: attemptItem ? toAttempt(attemptItem) : null,
+      appliedRevision: attemptItem?.appliedRevision?.N
+        ? Number(attemptItem.appliedRevision.N)
+        : null,
+      revisionExists: revisionItem !== undefined,
+      outcome: revisionItem?.outcome?.M ? toOutcome(revisionItem.outcome.M) : null,
+    };
+  }
+
+  async recordOutcome(
+    attemptCode: string,
+    revision: number,
+    outcome: RevisionOutcome,
+  ): Promise<void> {
+    const outcomeUpdate = {
+      TableName: this.reviewsTable,
+      Key: { attemptCode: str(attemptCode), sk: str(revisionSk(revision)) },
+      // A MODIFY on the stream, which the workflow's filter drops.
+      UpdateExpression: 'SET #outcome = :outcome',
+      ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(#outcome)',
+      ExpressionAttributeNames: { '#outcome': 'outcome' },
+      ExpressionAttributeValues: {
+        ':outcome': { M: marshall(outcome, { removeUndefinedValues: true }) },
+      },
+    };
+    try {
+      if (outcome.disposition !== 'applied') {
+        await this.client.send(new UpdateItemCommand(outcomeUpdate));
+        return;
+      }
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Update: outcomeUpdate },
+            {
+              Update: {
+                TableName: this.attemptsTable,
+                Key: { attemptCode: str(attemptCode) },
+                UpdateExpression:
+                  'SET #status = :to, appliedRevision = :revision, statusAttributedTo = :by, statusUpdatedAt = :at',
+                ConditionExpression:
+                  'archived = :false AND #status = :from AND (attribute_not_exists(appliedRevision) OR appliedRevision < :revision)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':to': str(outcome.toStatus),
+                  ':from': str(outcome.fromStatus),
+                  ':revision': num(revision),
+                  ':by': nullableStr(outcome.attributedTo),
+                  ':at': str(outcome.processedAt),
+                  ':false': { BOOL: false },
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new OutcomeConflict(attemptCode, revision);
+      throw error;
+    }
+  }
 }
 
 function toHead(item: Record<string, AttributeValue>): ReviewHead {
@@ -330,6 +424,12 @@ function toHead(item: Record<string, AttributeValue>): ReviewHead {
     revision: readNumber(item, 'revision'),
     latestVendorHash: readNullableString(item, 'latestVendorHash'),
   };
+}
+
+function toOutcome(map: Record<string, AttributeValue>): RevisionOutcome {
+  const parsed = revisionOutcomeSchema.safeParse(unmarshall(map));
+  if (!parsed.success) throw new Error('Stored revision outcome is unreadable');
+  return parsed.data;
 }
 
 function toAttempt(item: Record<string, AttributeValue>): Attempt {

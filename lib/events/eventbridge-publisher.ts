@@ -1,0 +1,270 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import type { Logger } from '../log.js';
+import { createMetrics, type Metrics } from '../metrics.js';
+import type { EventPublisher } from '../reviews/ports.js';
+import type { WorkflowEvent } from './schemas.js';
+
+/** The one call the publisher makes; an `EventBridgeClient` satisfies it, and so can a test fake. */
+export interface PutEventsSender {
+  send(command: PutEventsCommand): Promise<PutEventsCommandOutput>;
+}
+
+export interface EventBridgePublisherOptions {
+  client: PutEventsSender;
+  eventBusName: string;
+  source: string;
+  log: Logger;
+  metrics?: Metrics;
+  /** PutEvents calls per chunk before giving up (the first one included). */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+/** PutEvents limits: 10 entries per call, and a call's entries must total less than 256 KB. */
+export const MAX_ENTRIES_PER_CALL = 10;
+export const MAX_CALL_BYTES = 256 * 1024;
+
+/** Entries still not accepted when the publisher gave up (the CDK app alarms on it). */
+export const FAILED_ENTRIES_METRIC = 'PutEventsFailedEntries';
+/** Entries a call did not get accepted and that were retried (throttling, internal failures). */
+export const RETRIED_ENTRIES_METRIC = 'PutEventsRetriedEntries';
+
+/** Per-entry error codes that say the same entry may succeed later (PutEvents API reference). */
+const RETRYABLE_ENTRY_CODES = new Set(['InternalFailure', 'ThrottlingException']);
+
+/** Per-entry error codes that no retry can fix. Unknown codes are retried. */
+const PERMANENT_ENTRY_CODES = new Set([
+  'AccessDeniedException',
+  'InvalidAccountIdException',
+  'InvalidArgument',
+  'MalformedDetail',
+  'RedactionFailure',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
+]);
+
+const TRANSIENT_CALL_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestThrottledException',
+  'InternalException',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/** Some events could not be put on the bus; the stream record must fail so it is retried. */
+export class EventsNotPublished extends Error {
+  override readonly name = 'EventsNotPublished';
+  constructor(
+    readonly failures: readonly EntryFailure[],
+    attempts: number,
+  ) {
+    const codes = [...new Set(failures.map((failure) => failure.errorCode))].join(', ');
+    super(
+      `${failures.length} event(s) not accepted by EventBridge after ${attempts} attempt(s): ${codes}`,
+    );
+  }
+}
+
+/** One event is larger than a PutEvents entry may be; no retry can send it. */
+export class EventTooLarge extends Error {
+  override readonly name = 'EventTooLarge';
+  constructor(detailType: string, bytes: number) {
+    super(`A ${detailType} event of ${bytes} bytes exceeds the PutEvents entry limit`);
+  }
+}
+
+export interface EntryFailure {
+  detailType: string;
+  eventId: string;
+  errorCode: string;
+  errorMessage: string | undefined;
+}
+
+interface Pending {
+  entry: PutEventsRequestEntry;
+  event: WorkflowEvent;
+}
+
+const utf8Bytes = (text: string | undefined) => (text ? Buffer.byteLength(text, 'utf8') : 0);
+
+/** An entry's size as EventBridge counts it ("Calculating PutEvents event entry size"). */
+export function entrySize(entry: PutEventsRequestEntry): number {
+  return (
+    (entry.Time ? 14 : 0) +
+    utf8Bytes(entry.Source) +
+    utf8Bytes(entry.DetailType) +
+    utf8Bytes(entry.Detail) +
+    (entry.Resources ?? []).reduce((total, resource) => total + utf8Bytes(resource), 0)
+  );
+}
+
+export function toEntry(
+  event: WorkflowEvent,
+  target: { source: string; eventBusName: string },
+): PutEventsRequestEntry {
+  return {
+    EventBusName: target.eventBusName,
+    Source: target.source,
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
+    Time: new Date(event.time),
+  };
+}
+
+/** Splits entries, in order, into calls of at most 10 entries and less than 256 KB each. */
+export function chunkEntries<T>(items: readonly T[], entryOf: (item: T) => PutEventsRequestEntry) {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const entry = entryOf(item);
+    const size = entrySize(entry);
+    if (size >= MAX_CALL_BYTES) throw new EventTooLarge(entry.DetailType ?? 'unknown', size);
+    if (current.length === MAX_ENTRIES_PER_CALL || bytes + size >= MAX_CALL_BYTES) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function isTransientCallError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const details = error as Error & {
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+  };
+  if (details.$retryable) return true;
+  if ((details.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (details.code === 'ECONNRESET' || details.code === 'ETIMEDOUT') return true;
+  return TRANSIENT_CALL_ERRORS.has(error.name);
+}
+
+function isRetryableEntryCode(code: string): boolean {
+  return RETRYABLE_ENTRY_CODES.has(code) || !PERMANENT_ENTRY_CODES.has(code);
+}
+
+/**
+ * Puts workflow events on an EventBridge bus. Entries that fail (`FailedEntryCount`, a per-entry
+ * `ErrorCode`) and calls that fail as a whole with a throttling or transient error are retried
+ * with capped exponential backoff and full jitter; whatever still fails, or fails permanently,
+ * throws `EventsNotPublished` so the stream record is retried. Every call that leaves entries
+ * unaccepted is logged and counted: in `PutEventsRetriedEntries` while a retry follows, in
+ * `PutEventsFailedEntries` when the publisher gives up.
+ */
+export class EventBridgePublisher implements EventPublisher {
+  private readonly options: EventBridgePublisherOptions;
+  private readonly metrics: Metrics;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(options: EventBridgePublisherOptions) {
+    this.options = options;
+    this.metrics = options.metrics ?? createMetrics();
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+    this.baseDelayMs = options.baseDelayMs ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 2_000;
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.random = options.random ?? Math.random;
+  }
+
+  async publish(events: readonly WorkflowEvent[]): Promise<void> {
+    const pending = events.map((event) => ({ event, entry: toEntry(event, this.options) }));
+    for (const chunk of chunkEntries(pending, (item) => item.entry)) await this.putChunk(chunk);
+  }
+
+  private async putChunk(chunk: Pending[]): Promise<void> {
+    let pending = chunk;
+    for (let attempt = 1; ; attempt++) {
+      const { failed, failures, callError } = await this.put(pending);
+      if (failed.length === 0) return;
+
+      const permanent = failures.some((failure) => !isRetryableEntryCode(failure.errorCode));
+      const giveUp =
+        permanent || attempt >= this.maxAttempts || (callError && !isTransientCallError(callError));
+      this.metrics.count(giveUp ? FAILED_ENTRIES_METRIC : RETRIED_ENTRIES_METRIC, failed.length, {
+        eventBusName: this.options.eventBusName,
+        errorCodes: [...new Set(failures.map((failure) => failure.errorCode))],
+      });
+      const fields = { attempt, failures, eventBusName: this.options.eventBusName };
+      if (giveUp) {
+        this.options.log.error('events not accepted by EventBridge; giving up', fields);
+        throw new EventsNotPublished(failures, attempt);
+      }
+      this.options.log.warn('events not accepted by EventBridge; retrying', fields);
+      await this.sleep(this.backoff(attempt));
+      pending = failed;
+    }
+  }
+
+  /** One PutEvents call: the items it did not get accepted, and why. */
+  private async put(pending: Pending[]) {
+    let output: PutEventsCommandOutput;
+    try {
+      output = await this.options.client.send(
+        new PutEventsCommand({ Entries: pending.map((item) => item.entry) }),
+      );
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'UnknownError';
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        failed: pending,
+        failures: pending.map((item) => failureOf(item, name, message)),
+        callError: error,
+      };
+    }
+    const results = output.Entries ?? [];
+    const failed: Pending[] = [];
+    const failures: EntryFailure[] = [];
+    pending.forEach((item, index) => {
+      const result = results[index];
+      // Results come back in request order; one without an event id was not accepted, whatever
+      // FailedEntryCount says, so it is never dropped silently.
+      if (result?.EventId && !result.ErrorCode) return;
+      failed.push(item);
+      failures.push(failureOf(item, result?.ErrorCode ?? 'MissingResult', result?.ErrorMessage));
+    });
+    return { failed, failures, callError: undefined };
+  }
+
+  /** Full jitter: a random pause up to the capped exponential bound. */
+  private backoff(attempt: number): number {
+    const bound = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    return Math.floor(this.random() * bound);
+  }
+}
+
+function failureOf(
+  item: Pending,
+  errorCode: string,
+  errorMessage: string | undefined,
+): EntryFailure {
+  return {
+    detailType: item.event.detailType,
+    eventId: item.event.detail.event_id,
+    errorCode,
+    errorMessage,
+  };
+}

@@ -1,0 +1,99 @@
+import { workflowEvents } from '../events/build.js';
+import type { Logger } from '../log.js';
+import { type EventPublisher, OutcomeConflict, type WorkflowStore } from '../reviews/ports.js';
+import { planOutcome, type RevisionFacts, type RevisionOutcome } from './outcome.js';
+
+export interface FinishReviewDependencies {
+  store: WorkflowStore;
+  publisher: EventPublisher;
+  requireFailureSecondReviews: boolean;
+  log: Logger;
+  now?: () => Date;
+}
+
+export type FinishReviewResult =
+  | { kind: 'published'; outcome: RevisionOutcome; replayed: boolean; events: number }
+  | { kind: 'skipped'; reason: 'attempt_missing' | 'revision_missing' };
+
+/**
+ * Another writer changed the attempt between the workflow's read and its write, and did not
+ * record this revision's outcome. Failing the record lets the stream retry it on fresh data.
+ */
+export class WorkflowConflict extends Error {
+  override readonly name = 'WorkflowConflict';
+  constructor(attemptCode: string, revision: number) {
+    super(`Attempt ${attemptCode} changed while revision ${revision} was applied; retry`);
+  }
+}
+
+/**
+ * Runs edX's `finish_review_workflow` for one review revision (CONTRACT 2).
+ *
+ * Primary course:
+ * 1. read the attempt and the revision's recorded outcome together;
+ * 2. when there is no outcome yet, decide one and record it, atomically with the attempt's new
+ *    status when it applies (a live attempt, newer than any applied revision);
+ * 3. build the events from the outcome and publish them.
+ *
+ * Reprocessing a revision (a redelivered record, a retry after a failed publish, a crash between
+ * steps 2 and 3) finds the recorded outcome in step 1, changes nothing and publishes the same
+ * events again, with the same ids, content and time.
+ *
+ * DynamoDB requests per revision: 2 the first time (read, write), 1 when reprocessed, 3 when
+ * another writer interferes (read, write, read again).
+ */
+export async function finishReview(
+  deps: FinishReviewDependencies,
+  facts: RevisionFacts,
+): Promise<FinishReviewResult> {
+  const { attemptCode, revision } = facts;
+  const log = deps.log;
+  const state = await deps.store.getWorkflowState(attemptCode, revision);
+  let outcome = state.outcome;
+  let replayed = outcome !== null;
+
+  if (!outcome) {
+    // Attempts are archived, never deleted, and revisions are never deleted: both cases mean data
+    // was removed by hand, which no retry repairs.
+    if (!state.revisionExists) {
+      log.error('review revision no longer exists; nothing to do');
+      return { kind: 'skipped', reason: 'revision_missing' };
+    }
+    if (!state.attempt) {
+      log.error('attempt of the review revision does not exist; nothing to do');
+      return { kind: 'skipped', reason: 'attempt_missing' };
+    }
+    const planned = planOutcome({
+      facts,
+      attempt: state.attempt,
+      appliedRevision: state.appliedRevision,
+      requireFailureSecondReviews: deps.requireFailureSecondReviews,
+      processedAt: deps.now?.() ?? new Date(),
+    });
+    try {
+      await deps.store.recordOutcome(attemptCode, revision, planned);
+      outcome = planned;
+    } catch (error) {
+      if (!(error instanceof OutcomeConflict)) throw error;
+      const again = await deps.store.getWorkflowState(attemptCode, revision);
+      if (!again.outcome) throw new WorkflowConflict(attemptCode, revision);
+      outcome = again.outcome;
+      replayed = true;
+    }
+    log.info('review revision processed', {
+      disposition: outcome.disposition,
+      decidedStatus: outcome.decidedStatus,
+      fromStatus: outcome.fromStatus,
+      toStatus: outcome.toStatus,
+    });
+  } else {
+    log.info('review revision already processed; publishing its events again', {
+      disposition: outcome.disposition,
+    });
+  }
+
+  const events = workflowEvents(facts, outcome);
+  await deps.publisher.publish(events);
+  log.debug('events published', { events: events.map((event) => event.detailType) });
+  return { kind: 'published', outcome, replayed, events: events.length };
+}

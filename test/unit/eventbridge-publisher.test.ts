@@ -1,0 +1,335 @@
+import { describe, expect, it } from 'vitest';
+import { eventId } from '../../lib/events/build.js';
+import {
+  chunkEntries,
+  EventBridgePublisher,
+  EventsNotPublished,
+  EventTooLarge,
+  entrySize,
+  MAX_CALL_BYTES,
+  toEntry,
+} from '../../lib/events/eventbridge-publisher.js';
+import type { WorkflowEvent } from '../../lib/events/schemas.js';
+import { createMetrics } from '../../lib/metrics.js';
+import { FakeEventBridge } from '../support/fake-eventbridge.js';
+import { capturedLog } from '../support/harness.js';
+
+function event(index: number, examName = 'Midterm Exam'): WorkflowEvent {
+  return {
+    detailType: 'support_notification_requested',
+    time: '2026-03-04T05:06:07.000Z',
+    detail: {
+      event_id: eventId(`CODE-${index}`, 1, 'support_notification_requested'),
+      course_id: 'course-v1:ExampleX+CS101+2024_T1',
+      attempt_code: `CODE-${index}`,
+      review_revision: 1,
+      event_name: 'edx.special_exam.proctored.attempt.support_notification_requested',
+      exam_id: 42,
+      exam_name: examName,
+      student_username: 'ada',
+      review_status: 'Suspicious',
+    },
+  };
+}
+
+const events = (count: number) => Array.from({ length: count }, (_, index) => event(index));
+
+function publisherFor(eventBridge: FakeEventBridge, options: { maxAttempts?: number } = {}) {
+  const logs = capturedLog();
+  const metricLines: string[] = [];
+  const pauses: number[] = [];
+  const publisher = new EventBridgePublisher({
+    client: eventBridge,
+    eventBusName: 'reviews-bus',
+    source: 'edx.proctoring',
+    log: logs.log,
+    metrics: createMetrics({
+      sink: (line) => metricLines.push(line),
+      clock: () => new Date('2026-03-04T05:06:08.000Z'),
+    }),
+    maxAttempts: options.maxAttempts ?? 4,
+    baseDelayMs: 100,
+    maxDelayMs: 1_000,
+    sleep: async (ms) => {
+      pauses.push(ms);
+    },
+    random: () => 0.999,
+  });
+  const metrics = () => metricLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { publisher, logs, metrics, pauses };
+}
+
+const codeOf = (detail: Record<string, unknown>) => detail.attempt_code;
+
+describe('EventBridgePublisher: entries', () => {
+  it('puts each event on the bus with its source, detail-type, detail and time', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+
+    // Act
+    await publisher.publish([event(1)]);
+
+    // Assess
+    expect(eventBridge.published()).toEqual([
+      {
+        source: 'edx.proctoring',
+        detailType: 'support_notification_requested',
+        eventBusName: 'reviews-bus',
+        time: '2026-03-04T05:06:07.000Z',
+        detail: event(1).detail,
+      },
+    ]);
+  });
+
+  it('makes no call for no events', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+
+    await publisher.publish([]);
+
+    expect(eventBridge.calls).toHaveLength(0);
+  });
+
+  it('sends at most 10 entries per call, in order', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+
+    await publisher.publish(events(23));
+
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([10, 10, 3]);
+    expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual(
+      events(23).map((item) => item.detail.attempt_code),
+    );
+  });
+
+  it('keeps every call under 256 KB', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+    const large = Array.from({ length: 7 }, (_, index) => event(index, 'x'.repeat(100_000)));
+
+    await publisher.publish(large);
+
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([2, 2, 2, 1]);
+    for (const call of eventBridge.calls) {
+      expect(call.reduce((total, entry) => total + entrySize(entry), 0)).toBeLessThan(
+        MAX_CALL_BYTES,
+      );
+    }
+  });
+
+  it('refuses an event that no call could carry, before sending anything', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+
+    await expect(
+      publisher.publish([event(1), event(2, 'x'.repeat(MAX_CALL_BYTES))]),
+    ).rejects.toBeInstanceOf(EventTooLarge);
+    expect(eventBridge.calls).toHaveLength(0);
+  });
+
+  it('counts entry sizes as EventBridge does: time 14 bytes, then UTF-8 bytes', () => {
+    const entry = toEntry(event(1, 'Prüfung'), { source: 'edx.proctoring', eventBusName: 'bus' });
+
+    expect(entrySize(entry)).toBe(
+      14 +
+        'edx.proctoring'.length +
+        'support_notification_requested'.length +
+        Buffer.byteLength(entry.Detail ?? ''),
+    );
+    expect(chunkEntries([entry], (item) => item)).toEqual([[entry]]);
+  });
+});
+
+describe('EventBridgePublisher: failures', () => {
+  it('retries only the entries PutEvents failed, then succeeds', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge().failEntries(
+      (detail) => detail.attempt_code === 'CODE-1' || detail.attempt_code === 'CODE-3',
+      { calls: 1 },
+    );
+    const { publisher, pauses, logs } = publisherFor(eventBridge);
+
+    // Act
+    await publisher.publish(events(4));
+
+    // Assess
+    expect(
+      eventBridge.calls.map((call) =>
+        call.map((entry) => codeOf(JSON.parse(entry.Detail ?? '{}'))),
+      ),
+    ).toEqual([
+      ['CODE-0', 'CODE-1', 'CODE-2', 'CODE-3'],
+      ['CODE-1', 'CODE-3'],
+    ]);
+    expect(eventBridge.published()).toHaveLength(4);
+    expect(pauses).toHaveLength(1);
+    expect(logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'events not accepted by EventBridge; retrying',
+        failures: [
+          expect.objectContaining({
+            eventId: event(1).detail.event_id,
+            errorCode: 'InternalFailure',
+          }),
+          expect.objectContaining({
+            eventId: event(3).detail.event_id,
+            errorCode: 'InternalFailure',
+          }),
+        ],
+      }),
+    );
+  });
+
+  it('counts entries it had to retry in PutEventsRetriedEntries, not in the alarmed metric', async () => {
+    const eventBridge = new FakeEventBridge().failEntries(
+      (detail) => detail.attempt_code !== 'CODE-0',
+      { calls: 1 },
+    );
+    const { publisher, metrics } = publisherFor(eventBridge);
+
+    await publisher.publish(events(3));
+
+    expect(
+      metrics().map((line) => [line.PutEventsRetriedEntries, line.PutEventsFailedEntries]),
+    ).toEqual([[2, undefined]]);
+  });
+
+  it('emits the PutEventsFailedEntries EMF line the alarm watches when it gives up', async () => {
+    const eventBridge = new FakeEventBridge().failEntries(
+      (detail) => detail.attempt_code !== 'CODE-0',
+    );
+    const { publisher, metrics } = publisherFor(eventBridge, { maxAttempts: 2 });
+
+    await expect(publisher.publish(events(3))).rejects.toBeInstanceOf(EventsNotPublished);
+
+    expect(metrics().at(-1)).toEqual({
+      eventBusName: 'reviews-bus',
+      errorCodes: ['InternalFailure'],
+      _aws: {
+        Timestamp: Date.parse('2026-03-04T05:06:08.000Z'),
+        CloudWatchMetrics: [
+          {
+            Namespace: 'ProctoringReviews',
+            Dimensions: [['service']],
+            Metrics: [{ Name: 'PutEventsFailedEntries', Unit: 'Count' }],
+          },
+        ],
+      },
+      service: 'proctoring-reviews',
+      PutEventsFailedEntries: 2,
+    });
+  });
+
+  it('retries a throttled call with growing, capped, jittered pauses', async () => {
+    const eventBridge = new FakeEventBridge().throttle(3);
+    const { publisher, pauses, metrics } = publisherFor(eventBridge, { maxAttempts: 5 });
+
+    await publisher.publish(events(2));
+
+    expect(eventBridge.calls).toHaveLength(4);
+    expect(eventBridge.published()).toHaveLength(2);
+    // random() is 0.999: just under the bounds 100, 200, 400 ms.
+    expect(pauses).toEqual([99, 199, 399]);
+    expect(metrics().map((line) => [line.PutEventsRetriedEntries, line.errorCodes])).toEqual([
+      [2, ['ThrottlingException']],
+      [2, ['ThrottlingException']],
+      [2, ['ThrottlingException']],
+    ]);
+  });
+
+  it('caps the pause at the maximum delay', async () => {
+    const eventBridge = new FakeEventBridge().throttle(6);
+    const { publisher, pauses } = publisherFor(eventBridge, { maxAttempts: 7 });
+
+    await publisher.publish(events(1));
+
+    expect(pauses).toEqual([99, 199, 399, 799, 999, 999]);
+  });
+
+  it('throws, naming what failed, when entries still fail after the last attempt', async () => {
+    const eventBridge = new FakeEventBridge().failEntries(
+      (detail) => detail.attempt_code === 'CODE-1',
+    );
+    const { publisher, logs, metrics } = publisherFor(eventBridge, { maxAttempts: 3 });
+
+    const published = publisher.publish(events(3));
+
+    await expect(published).rejects.toBeInstanceOf(EventsNotPublished);
+    await expect(published).rejects.toMatchObject({
+      failures: [{ eventId: event(1).detail.event_id, errorCode: 'InternalFailure' }],
+    });
+    expect(eventBridge.calls).toHaveLength(3);
+    expect(
+      metrics().map((line) => [line.PutEventsRetriedEntries, line.PutEventsFailedEntries]),
+    ).toEqual([
+      [1, undefined],
+      [1, undefined],
+      [undefined, 1],
+    ]);
+    expect(logs.entries().at(-1)).toMatchObject({
+      level: 'error',
+      message: 'events not accepted by EventBridge; giving up',
+    });
+  });
+
+  it('throws when throttling outlasts every attempt', async () => {
+    const eventBridge = new FakeEventBridge().throttle(10);
+    const { publisher } = publisherFor(eventBridge, { maxAttempts: 4 });
+
+    await expect(publisher.publish(events(1))).rejects.toThrow(
+      /1 event\(s\) not accepted by EventBridge after 4 attempt\(s\): ThrottlingException/,
+    );
+    expect(eventBridge.accepted).toHaveLength(0);
+  });
+
+  it('does not retry an entry that can never succeed', async () => {
+    const eventBridge = new FakeEventBridge().failEntries(() => true, {
+      errorCode: 'MalformedDetail',
+    });
+    const { publisher, pauses } = publisherFor(eventBridge);
+
+    await expect(publisher.publish(events(1))).rejects.toBeInstanceOf(EventsNotPublished);
+    expect(eventBridge.calls).toHaveLength(1);
+    expect(pauses).toEqual([]);
+  });
+
+  it('retries a call that failed with a server fault', async () => {
+    const eventBridge = new FakeEventBridge().failCall('InternalException', 500);
+    const { publisher } = publisherFor(eventBridge);
+
+    await publisher.publish(events(1));
+
+    expect(eventBridge.calls).toHaveLength(2);
+    expect(eventBridge.published()).toHaveLength(1);
+  });
+
+  it('does not retry a call refused for a reason other than throttling or a server fault', async () => {
+    const eventBridge = new FakeEventBridge().failCall('AccessDeniedException', 400);
+    const { publisher, metrics } = publisherFor(eventBridge);
+
+    await expect(publisher.publish(events(2))).rejects.toMatchObject({
+      failures: [{ errorCode: 'AccessDeniedException' }, { errorCode: 'AccessDeniedException' }],
+    });
+    expect(eventBridge.calls).toHaveLength(1);
+    expect(metrics().map((line) => line.PutEventsFailedEntries)).toEqual([2]);
+  });
+
+  it('treats a result without an event id as a failure, whatever FailedEntryCount says', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+    const send = eventBridge.send.bind(eventBridge);
+    let first = true;
+    eventBridge.send = async (command) => {
+      const output = await send(command);
+      if (!first) return output;
+      first = false;
+      return { ...output, FailedEntryCount: 0, Entries: output.Entries?.slice(0, 1) };
+    };
+
+    await publisher.publish(events(2));
+
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([2, 1]);
+  });
+});
