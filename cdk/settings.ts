@@ -1,0 +1,191 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Construct } from 'constructs';
+import { z } from 'zod';
+
+/**
+ * Deployment parameters, read from CDK context (`-c NAME=value` or `cdk.json`). The service
+ * settings carry the same names as the local stack's environment variables; the rest exist only
+ * for deployment. A bad value stops synth with a message naming the parameter.
+ */
+export interface DeploymentSettings {
+  /** `prod` retains data, protects tables from deletion and keeps logs for a year. */
+  stage: Stage;
+  allowReviewUpdates: boolean;
+  requireFailureSecondReviews: boolean;
+  allowCallbackSimulation: boolean;
+  callbackAuth: 'hmac' | 'none';
+  eventSource: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** CIDRs allowed to call the vendor callback; empty means any address (HMAC only). */
+  vendorIpAllowList: string[];
+  /** Where alarm notifications are e-mailed, if anywhere. */
+  alarmEmail: string | undefined;
+  /** Accounts allowed to manage their own rules on the event bus. */
+  consumerAccounts: string[];
+  /** Reserved concurrency of the callback function. */
+  callbackReservedConcurrency: number;
+  /** Requests per 5 minutes from one IP address before the WAF blocks it. */
+  wafRateLimit: number;
+}
+
+export type Stage = 'dev' | 'prod';
+
+/** Context keys in upper case are this app's parameters; a misspelt one must not pass silently. */
+export const SETTING_KEYS = [
+  'ALLOW_REVIEW_UPDATES',
+  'REQUIRE_FAILURE_SECOND_REVIEWS',
+  'ALLOW_CALLBACK_SIMULATION',
+  'CALLBACK_AUTH',
+  'EVENT_SOURCE',
+  'LOG_LEVEL',
+  'VENDOR_IP_ALLOW_LIST',
+  'ALARM_EMAIL',
+  'CONSUMER_ACCOUNTS',
+  'CALLBACK_RESERVED_CONCURRENCY',
+  'WAF_RATE_LIMIT',
+] as const;
+
+// Values from `-c` arrive as strings; values from cdk.json may already be booleans, numbers or lists.
+const flag = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], {
+      message: 'must be true or false',
+    })
+    .optional()
+    .transform((value) =>
+      value === undefined ? fallback : value === true || value === 'true' || value === '1',
+    );
+
+const list = z
+  .union([z.string(), z.array(z.string())], {
+    message: 'must be a comma-separated list or a JSON array of strings',
+  })
+  .optional()
+  .transform((value) =>
+    (typeof value === 'string' ? value.split(',') : (value ?? []))
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+$/, { message: 'must be a whole number' })])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .pipe(
+      z
+        .number()
+        .int({ message: 'must be a whole number' })
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
+
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  if (!address || prefix === undefined || rest.length > 0 || !/^\d{1,3}$/.test(prefix)) {
+    return false;
+  }
+  const bits = Number(prefix);
+  // WAF IP sets accept prefixes from /1; /0 would allow everyone and defeat the list.
+  if (isIPv4(address)) return bits >= 1 && bits <= 32;
+  if (isIPv6(address)) return bits >= 1 && bits <= 128;
+  return false;
+}
+
+const schema = z.object({
+  stage: z.enum(['dev', 'prod'], {
+    message: 'is required and must be dev or prod (pass -c stage=dev or -c stage=prod)',
+  }),
+  ALLOW_REVIEW_UPDATES: flag(true),
+  REQUIRE_FAILURE_SECOND_REVIEWS: flag(true),
+  ALLOW_CALLBACK_SIMULATION: flag(false),
+  CALLBACK_AUTH: z
+    .enum(['hmac', 'none'], { message: 'must be hmac or none' })
+    .optional()
+    .transform((value) => value ?? 'hmac'),
+  EVENT_SOURCE: z
+    .string({ message: 'must be a string' })
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(256, { message: 'must be at most 256 characters' })
+    // EventBridge rejects PutEvents whose source starts with "aws.".
+    .refine((value) => !value.startsWith('aws.'), { message: 'must not start with "aws."' })
+    .optional()
+    .transform((value) => value ?? 'edx.proctoring'),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' })
+    .optional()
+    .transform((value) => value ?? 'info'),
+  VENDOR_IP_ALLOW_LIST: list.refine((items) => items.every(isCidr), {
+    message: 'must list CIDR blocks such as 203.0.113.7/32 or 2001:db8::/48',
+  }),
+  ALARM_EMAIL: z
+    .string({ message: 'must be an e-mail address' })
+    .trim()
+    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: 'must be an e-mail address' })
+    .optional(),
+  CONSUMER_ACCOUNTS: list.refine((items) => items.every((item) => /^\d{12}$/.test(item)), {
+    message: 'must list 12-digit AWS account ids',
+  }),
+  CALLBACK_RESERVED_CONCURRENCY: integer(20, 1, 1000),
+  // WAF's rate-based rules accept limits from 10 to 2,000,000,000 per evaluation window.
+  WAF_RATE_LIMIT: integer(1000, 10, 2_000_000_000),
+});
+
+/** Thrown when the context holds an invalid or unknown parameter; synth stops with its message. */
+export class DeploymentSettingsError extends Error {
+  override readonly name = 'DeploymentSettingsError';
+}
+
+/** Parses parameters from plain values (as CDK context holds them). */
+export function parseDeploymentSettings(context: Record<string, unknown>): DeploymentSettings {
+  const problems: string[] = [];
+  const known = new Set<string>(SETTING_KEYS);
+  for (const key of Object.keys(context)) {
+    if (/^[A-Z][A-Z0-9_]*$/.test(key) && !known.has(key)) {
+      problems.push(`${key} is not a known parameter (known: ${SETTING_KEYS.join(', ')})`);
+    }
+  }
+  const result = schema.safeParse(context);
+  // Checked apart from the schema so it is reported together with any other problem.
+  const allowList = list.safeParse(context.VENDOR_IP_ALLOW_LIST);
+  if (context.CALLBACK_AUTH === 'none' && allowList.success && allowList.data.length === 0) {
+    problems.push(
+      'VENDOR_IP_ALLOW_LIST is required when CALLBACK_AUTH is none: unsigned callbacks must be limited to the vendor addresses',
+    );
+  }
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = issue.path.join('.');
+      const got = context[key];
+      problems.push(
+        `${key} ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`,
+      );
+    }
+  }
+  if (!result.success || problems.length > 0) {
+    throw new DeploymentSettingsError(
+      `Invalid deployment parameters (CDK context):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  const raw = result.data;
+  return {
+    stage: raw.stage,
+    allowReviewUpdates: raw.ALLOW_REVIEW_UPDATES,
+    requireFailureSecondReviews: raw.REQUIRE_FAILURE_SECOND_REVIEWS,
+    allowCallbackSimulation: raw.ALLOW_CALLBACK_SIMULATION,
+    callbackAuth: raw.CALLBACK_AUTH,
+    eventSource: raw.EVENT_SOURCE,
+    logLevel: raw.LOG_LEVEL,
+    vendorIpAllowList: raw.VENDOR_IP_ALLOW_LIST,
+    alarmEmail: raw.ALARM_EMAIL,
+    consumerAccounts: raw.CONSUMER_ACCOUNTS,
+    callbackReservedConcurrency: raw.CALLBACK_RESERVED_CONCURRENCY,
+    wafRateLimit: raw.WAF_RATE_LIMIT,
+  };
+}
+
+/** Reads the parameters from the app's CDK context. */
+export function readDeploymentSettings(scope: Construct): DeploymentSettings {
+  return parseDeploymentSettings(scope.node.getAllContext() as Record<string, unknown>);
+}

@@ -1,0 +1,263 @@
+import {
+  CfnOutput,
+  type CfnResource,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { FunctionKey } from './function-entries.js';
+import { CALLBACK_PATH, ReviewApi } from './review-api.js';
+import { ServiceAlarms } from './service-alarms.js';
+import { ServiceFunction } from './service-function.js';
+import type { DeploymentSettings } from './settings.js';
+import type { StatefulStack } from './stateful-stack.js';
+
+export interface StatelessStackProps extends StackProps {
+  settings: DeploymentSettings;
+  stateful: StatefulStack;
+}
+
+/**
+ * The only records the workflow may see: the INSERT of a new review revision. Heads, comment and
+ * raw chunks, and every MODIFY or REMOVE are dropped by Lambda before an invocation.
+ */
+export const NEW_REVISION_FILTER = FilterCriteria.filter({
+  eventName: FilterRule.isEqual('INSERT'),
+  dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual('review_revision') } } },
+});
+
+const DEAD_LETTER_QUEUE_REASON =
+  'This queue is itself a dead-letter queue (failures only), read by an operator or a redrive, never by a consumer.';
+
+/**
+ * Everything that can be replaced without losing data: the functions, the REST API with its WAF,
+ * the stream wiring, the example analyst rule, and the alarms.
+ */
+export class StatelessStack extends Stack {
+  readonly reviewCallbackFunction: ServiceFunction;
+  readonly internalApiFunction: ServiceFunction;
+  readonly finishReviewFunction: ServiceFunction;
+  /** The same functions by their `FUNCTION_ENTRIES` key. */
+  readonly functions: Record<FunctionKey, ServiceFunction>;
+  readonly restApi: RestApi;
+  readonly streamFailureQueue: Queue;
+  readonly alarms: ServiceAlarms;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    // Strong (exports): the stateful stack cannot be deleted while these functions use it.
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
+    const { settings, stateful } = props;
+    const prod = settings.stage === 'prod';
+    const logs = {
+      logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.TWO_WEEKS,
+      logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    const flag = (value: boolean) => (value ? 'true' : 'false');
+
+    // Functions: settings from CDK context, secrets by ARN only, least-privilege grants.
+    this.reviewCallbackFunction = new ServiceFunction(this, 'ReviewCallbackFunction', {
+      entry: 'reviewCallback',
+      description: `POST ${CALLBACK_PATH}/ (vendor review callback)`,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      // Caps what a flood of callbacks can take from the account and from DynamoDB.
+      reservedConcurrentExecutions: settings.callbackReservedConcurrency,
+      logLevel: settings.logLevel,
+      ...logs,
+    });
+    const callback = this.reviewCallbackFunction;
+    callback.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'read');
+    callback.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
+    callback.addEnvironment('ALLOW_REVIEW_UPDATES', flag(settings.allowReviewUpdates));
+    callback.addEnvironment('ALLOW_CALLBACK_SIMULATION', flag(settings.allowCallbackSimulation));
+    callback.addEnvironment('CALLBACK_AUTH', settings.callbackAuth);
+    if (settings.callbackAuth === 'hmac') {
+      callback.bindSecret('CALLBACK_SECRET_ARN', stateful.callbackSecret);
+    }
+    callback.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
+
+    this.internalApiFunction = new ServiceFunction(this, 'InternalApiFunction', {
+      entry: 'internalApi',
+      description: '/internal/attempts/* (LMS and staff API)',
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      logLevel: settings.logLevel,
+      ...logs,
+    });
+    this.internalApiFunction.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
+    this.internalApiFunction.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
+
+    this.finishReviewFunction = new ServiceFunction(this, 'FinishReviewFunction', {
+      entry: 'finishReview',
+      description: 'Applies each new review revision to its attempt and publishes the events',
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      logLevel: settings.logLevel,
+      ...logs,
+    });
+    const workflow = this.finishReviewFunction;
+    workflow.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
+    // The workflow records each revision's outcome on the revision item.
+    workflow.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
+    workflow.bindEventBus(stateful.eventBus);
+    workflow.addEnvironment('EVENT_SOURCE', settings.eventSource);
+    workflow.addEnvironment(
+      'REQUIRE_FAILURE_SECOND_REVIEWS',
+      flag(settings.requireFailureSecondReviews),
+    );
+
+    this.functions = {
+      reviewCallback: this.reviewCallbackFunction,
+      internalApi: this.internalApiFunction,
+      finishReview: this.finishReviewFunction,
+    };
+
+    // Stream → workflow. SQS as the on-failure destination: it receives the shard and sequence
+    // range of a batch that exhausted its retries; the revisions themselves stay in the reviews
+    // table, so nothing is copied out of it, and queue depth is a plain alarm.
+    this.streamFailureQueue = this.deadLetterQueue('StreamFailureQueue');
+    for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(this.streamFailureQueue).acknowledge({ id, reason: DEAD_LETTER_QUEUE_REASON });
+    }
+    workflow.addEventSource(
+      new DynamoEventSource(stateful.reviewsTable, {
+        // TRIM_HORIZON: revisions written before the mapping existed (or while it was disabled)
+        // are still processed.
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        // A record costs a few DynamoDB calls and one PutEvents: ten fit the timeout many times.
+        batchSize: 10,
+        // A poison record costs a few halvings and retries, never the shard for a day.
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(6),
+        reportBatchItemFailures: true,
+        // One poller per shard keeps the revisions of one attempt in order.
+        parallelizationFactor: 1,
+        filters: [NEW_REVISION_FILTER],
+        onFailure: new SqsDlq(this.streamFailureQueue),
+      }),
+    );
+
+    // API: callback and internal routes, WAF, throttling, access logs.
+    const api = new ReviewApi(this, 'Api', {
+      stage: settings.stage,
+      callbackFunction: this.reviewCallbackFunction,
+      internalApiFunction: this.internalApiFunction,
+      throttlingRateLimit: 100,
+      throttlingBurstLimit: 200,
+      wafRateLimit: settings.wafRateLimit,
+      vendorIpAllowList: settings.vendorIpAllowList,
+      ...logs,
+    });
+    this.restApi = api.restApi;
+
+    // The policy an LMS or staff role attaches to call the internal API.
+    const internalApiInvoke = new ManagedPolicy(this, 'InternalApiInvokePolicy', {
+      description: 'Allows calling the proctoring-reviews internal API (/internal/*)',
+      statements: [
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: [this.restApi.arnForExecuteApi('*', '/internal/*', settings.stage)],
+        }),
+      ],
+    });
+    Validations.of(internalApiInvoke).acknowledge({
+      // cdk-nag names the finding after the resource ARN, with tokens as <LogicalId>.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.getLogicalId(
+        this.restApi.node.defaultChild as CfnResource,
+      )}>/${settings.stage}/*/internal/*]`,
+      reason:
+        'Scoped to this API, this stage and the /internal/ routes; the wildcards cover every method and attempt code there.',
+    });
+
+    // Analysts: an example subscription, a rule with an SQS target and a dead-letter queue.
+    const exampleDlq = this.deadLetterQueue('SupportNotificationDeadLetterQueue');
+    Validations.of(exampleDlq).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: DEAD_LETTER_QUEUE_REASON,
+    });
+    const exampleQueue = new Queue(this, 'SupportNotificationQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Events a consumer fails to handle land beside the ones EventBridge failed to deliver:
+      // both are the event JSON.
+      deadLetterQueue: { queue: exampleDlq, maxReceiveCount: 5 },
+    });
+    new Rule(this, 'SupportNotificationRule', {
+      eventBus: stateful.eventBus,
+      description: 'Example analyst subscription: vendor reviews marked Suspicious',
+      eventPattern: {
+        source: [settings.eventSource],
+        detailType: ['support_notification_requested'],
+      },
+      targets: [
+        new SqsQueue(exampleQueue, {
+          deadLetterQueue: exampleDlq,
+          retryAttempts: 10,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      stage: settings.stage,
+      functions: this.functions,
+      streamConsumer: this.finishReviewFunction,
+      deadLetterQueues: {
+        streamFailures: this.streamFailureQueue,
+        supportNotificationDlq: exampleDlq,
+      },
+      apiStage: this.restApi.deploymentStage,
+      alarmEmail: settings.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.restApi.url,
+      description: 'Base URL of the API stage',
+    });
+    new CfnOutput(this, 'CallbackUrl', {
+      value: `${this.restApi.url}${CALLBACK_PATH.slice(1)}/`,
+      description: 'Give this URL to the vendor (edX path, trailing slash optional)',
+    });
+    new CfnOutput(this, 'InternalApiInvokePolicyArn', {
+      value: internalApiInvoke.managedPolicyArn,
+      description: 'Attach to the LMS or staff role that calls /internal/*',
+    });
+    new CfnOutput(this, 'StreamFailureQueueUrl', {
+      value: this.streamFailureQueue.queueUrl,
+      description: 'Stream batches that exhausted their retries (shard and sequence numbers)',
+    });
+    new CfnOutput(this, 'SupportNotificationQueueUrl', {
+      value: exampleQueue.queueUrl,
+      description: 'Example analyst queue: support_notification_requested events',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'SNS topic every alarm notifies',
+    });
+  }
+
+  /** A queue that only ever holds failures: encrypted, TLS only, kept for the maximum 14 days. */
+  private deadLetterQueue(id: string): Queue {
+    return new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+  }
+}
