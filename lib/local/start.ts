@@ -1,0 +1,274 @@
+/**
+ * `npm start`: the whole pipeline on one machine (CONTRACT 4). DynamoDB Local with real streams,
+ * the real function entry points, a local API Gateway, a stream runner emulating the event source
+ * mapping, and a local EventBridge bus, all wired from the synthesized CDK app.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { parseDeploymentSettings } from '../../cdk/stacks.js';
+import { ConfigError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { createDynamoDbClient } from '../store/dynamodb-client.js';
+import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api-server.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type LocalEventBus, startEventBus } from './event-bus.js';
+import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
+import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
+import {
+  mappingFromTemplate,
+  type StreamHandler,
+  type StreamRunner,
+  startStreamRunner,
+} from './stream-runner.js';
+import { createTableInput } from './template.js';
+
+const REPOSITORY_ROOT = resolve(import.meta.dirname, '../..');
+const REGION = 'us-east-1';
+
+export interface LocalStack {
+  url: string;
+  dataDir: string;
+  dynamoDbEndpoint: string;
+  eventBusEndpoint: string;
+  plan: LocalPlan;
+  stop(): Promise<void>;
+}
+
+/** The local values behind secrets that are Secrets Manager references when deployed. */
+interface LocalSecrets {
+  CALLBACK_SECRET: string;
+  VIDEO_URL_KEY: string;
+}
+
+/** A video URL key kept in the data folder, so links stored earlier stay decryptable. */
+async function videoUrlKey(settings: LocalSettings): Promise<string> {
+  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY;
+  const file = join(settings.dataDir, 'video-url.key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = randomBytes(32).toString('hex');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return key;
+}
+
+async function ensureTables(endpoint: string, plan: LocalPlan): Promise<void> {
+  const client = createDynamoDbClient({ endpoint });
+  try {
+    const existing = new Set<string>();
+    let start: string | undefined;
+    do {
+      const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+      for (const name of page.TableNames ?? []) existing.add(name);
+      start = page.LastEvaluatedTableName;
+    } while (start);
+    for (const table of plan.tables) {
+      if (!existing.has(table.logicalId)) {
+        await client.send(new CreateTableCommand(createTableInput(table, table.logicalId)));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Imports a function's real entry point with the environment it would have when deployed. Entry
+ * modules read their settings once at load, so each sees only its own variables.
+ */
+async function loadHandler<T>(
+  fn: LocalFunction,
+  common: Record<string, string>,
+  secrets: LocalSecrets,
+): Promise<T> {
+  const environment: Record<string, string> = { ...common };
+  for (const [name, value] of Object.entries(fn.environment)) {
+    if (name === 'NODE_OPTIONS') continue;
+    if (typeof value === 'string') {
+      environment[name] = value;
+      continue;
+    }
+    // `<NAME>_ARN` names a secret when deployed; locally the value itself goes in `<NAME>`.
+    const local = name.replace(/_ARN$/, '') as keyof LocalSecrets;
+    if (!(local in secrets)) throw new ConfigError(`No local value for the secret in ${name}`);
+    environment[local] = secrets[local];
+  }
+  const saved = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, environment);
+  try {
+    const module = (await import(pathToFileURL(join(REPOSITORY_ROOT, fn.entry)).href)) as {
+      handler?: T;
+    };
+    if (!module.handler) throw new ConfigError(`${fn.entry} exports no handler`);
+    return module.handler;
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** Fails in a moment, not after DynamoDB Local has started, when the API port is taken. */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', () =>
+      reject(new ConfigError(`Port ${port} is already in use; set PORT to a free port`)),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
+  });
+}
+
+export async function startLocalStack(settings: LocalSettings, log: Logger): Promise<LocalStack> {
+  await assertPortFree(settings.PORT);
+  // CloudFormation validation is part of `npm run synth`; the local synth only needs the template.
+  process.env.CDK_VALIDATION = 'false';
+  const plan = planFromStacks(parseDeploymentSettings(deploymentParameters(settings)));
+  await mkdir(settings.dataDir, { recursive: true });
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) {
+      await stop().catch((error: unknown) => log.warn('stop failed', { error }));
+    }
+  };
+
+  try {
+    const dynamo: DynamoDbLocal = await startDynamoDbLocal({
+      port: settings.DYNAMODB_PORT,
+      dataDir: join(settings.dataDir, 'dynamodb'),
+    });
+    stops.push(() => dynamo.stop());
+    await ensureTables(dynamo.endpoint, plan);
+
+    const bus: LocalEventBus = await startEventBus({
+      dataDir: settings.dataDir,
+      buses: plan.buses,
+      rules: plan.rules,
+      region: REGION,
+      log,
+    });
+    stops.push(() => bus.stop());
+
+    // Lambda always has a region in its environment, and the SDK reads it at the first request.
+    process.env.AWS_REGION ??= REGION;
+    const common = {
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      EVENTBRIDGE_ENDPOINT: bus.endpoint,
+    };
+    const secrets: LocalSecrets = {
+      CALLBACK_SECRET: settings.CALLBACK_SECRET,
+      VIDEO_URL_KEY: await videoUrlKey(settings),
+    };
+    const handlers = new Map<string, unknown>();
+    for (const fn of Object.values(plan.functions)) {
+      handlers.set(fn.key, await loadHandler(fn, common, secrets));
+    }
+
+    for (const mapping of plan.streamMappings) {
+      const runner: StreamRunner = await startStreamRunner({
+        dynamoDbEndpoint: dynamo.endpoint,
+        tableName: mapping.tableName,
+        mapping: mappingFromTemplate(mapping.properties),
+        handler: handlers.get(mapping.functionKey) as StreamHandler,
+        dataDir: settings.dataDir,
+        region: REGION,
+        functionName: plan.functions[mapping.functionKey].logicalId,
+        name: `${mapping.functionKey}-${mapping.tableName}`,
+        log,
+      });
+      stops.push(() => runner.stop());
+    }
+
+    const routes: ApiRoute[] = plan.routes.map((route) => ({
+      resource: route.resource,
+      methods: route.methods,
+      functionName: plan.functions[route.functionKey].logicalId,
+      handler: handlers.get(route.functionKey) as ProxyHandler,
+    }));
+    const api: LocalApi = await startLocalApi({
+      routes,
+      port: settings.PORT,
+      extraRoutes: { '/health': async () => ({ status: 200, body: { status: 'ok' } }) },
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
+      }
+      throw error;
+    });
+    stops.push(() => api.stop());
+
+    return {
+      url: api.url,
+      dataDir: settings.dataDir,
+      dynamoDbEndpoint: dynamo.endpoint,
+      eventBusEndpoint: bus.endpoint,
+      plan,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const started = Date.now();
+  let settings: LocalSettings;
+  try {
+    settings = readLocalSettings();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(2);
+  }
+  const log = createLogger({ level: settings.LOG_LEVEL, service: 'local-stack' });
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(settings, log);
+  } catch (error) {
+    console.error(`Local stack failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: stopping the local stack`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const secretNote =
+    settings.CALLBACK_AUTH === 'hmac'
+      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET}`
+      : 'callbacks are not signed (CALLBACK_AUTH=none)';
+  console.error(
+    [
+      `proctoring-reviews local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `  API          ${stack.url}  (health: ${stack.url}/health)`,
+      `  callback     POST ${stack.url}/api/edx_proctoring/proctoring_review_callback/`,
+      `  internal     ${stack.url}/internal/attempts/{attemptCode}`,
+      `  auth         ${secretNote}`,
+      `  data         ${stack.dataDir} (events.jsonl, rules/, dead-letters.jsonl)`,
+      `  DynamoDB     ${stack.dynamoDbEndpoint}`,
+      `  EventBridge  ${stack.eventBusEndpoint}`,
+      '  Ctrl-C stops everything.',
+    ].join('\n'),
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}
