@@ -95,9 +95,19 @@ export interface EventBusOptions {
   log?: Logger;
 }
 
+export interface EventBusStats {
+  /** PutEvents calls received, throttled ones included. */
+  putEventsCalls: number;
+  throttledCalls: number;
+  /** Entries in calls that were not refused as a whole, and how many of those failed. */
+  entries: number;
+  failedEntries: number;
+}
+
 export interface LocalEventBus {
   endpoint: string;
   port: number;
+  stats(): EventBusStats;
   stop(): Promise<void>;
 }
 
@@ -309,9 +319,19 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
   });
   const events = new JsonLinesWriter(join(options.dataDir, 'events.jsonl'));
 
+  const stats: EventBusStats = {
+    putEventsCalls: 0,
+    throttledCalls: 0,
+    entries: 0,
+    failedEntries: 0,
+  };
+
   const putEvents = async (body: unknown) => {
-    if (options.faults?.throttle?.())
+    stats.putEventsCalls++;
+    if (options.faults?.throttle?.()) {
+      stats.throttledCalls++;
       throw new ServiceError('ThrottlingException', 'Rate exceeded');
+    }
     const entries = isPlainObject(body) ? body.Entries : undefined;
     if (!Array.isArray(entries)) {
       throw new ServiceError(
@@ -359,6 +379,8 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     await Promise.all(writes);
 
     const failed = results.length - accepted.length;
+    stats.entries += results.length;
+    stats.failedEntries += failed;
     log.debug('local event bus: PutEvents', { accepted: accepted.length, failed });
     return { FailedEntryCount: failed, Entries: results };
   };
@@ -486,7 +508,7 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     return stopped;
   };
 
-  return { endpoint: `http://127.0.0.1:${port}`, port, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, port, stats: () => ({ ...stats }), stop };
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -33,6 +33,8 @@ const schema = z.object({
   /** Optional: 64 hex characters; otherwise a key is generated once and kept in `DATA_DIR`. */
   VIDEO_URL_KEY: z.string().trim().optional(),
   /** Optional: DynamoDB Local's port (it listens on all interfaces); a free one by default. */
+  /** Optional fault injection (see `lib/local/faults.ts`); off by default. */
+  FAULTS: z.string().optional(),
   DYNAMODB_PORT: z
     .string()
     .regex(/^\d{1,5}$/, { message: 'must be a TCP port number' })

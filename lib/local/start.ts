@@ -10,13 +10,16 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { parseDeploymentSettings } from '../../cdk/stacks.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { createDynamoDbClient } from '../store/dynamodb-client.js';
 import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api-server.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb-proxy.js';
 import { type LocalEventBus, startEventBus } from './event-bus.js';
+import { type Faults, faultsActive, parseFaults } from './faults.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
 import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
 import {
@@ -30,8 +33,21 @@ import { createTableInput } from './template.js';
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '../..');
 const REGION = 'us-east-1';
 
+/** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
+export interface LocalMetrics {
+  dynamodb: { requests: Record<string, number>; throttled: number };
+  eventbridge: {
+    putEventsCalls: number;
+    throttledCalls: number;
+    entries: number;
+    failedEntries: number;
+  };
+  stream: { invocations: number; records: number };
+}
+
 export interface LocalStack {
   url: string;
+  metrics(): LocalMetrics;
   dataDir: string;
   dynamoDbEndpoint: string;
   eventBusEndpoint: string;
@@ -125,8 +141,36 @@ async function assertPortFree(port: number): Promise<void> {
   });
 }
 
+/** The attempt code a stream record is about, from its keys. */
+function recordAttemptCode(record: DynamoDBRecord): string {
+  return record.dynamodb?.Keys?.attemptCode?.S ?? '';
+}
+
+/**
+ * The stream handler as the runner calls it: counted, and, with the `poison` fault, crashing on
+ * any batch that holds a record of a poison attempt (a handler bug that no retry fixes).
+ */
+function instrumentStreamHandler(
+  handler: StreamHandler,
+  faults: Faults,
+  counters: LocalMetrics['stream'],
+): StreamHandler {
+  return async (event, context) => {
+    counters.invocations++;
+    counters.records += event.Records.length;
+    const poison = faults.poison;
+    if (poison && event.Records.some((record) => recordAttemptCode(record).includes(poison))) {
+      throw new Error(
+        `Injected fault: the handler crashes on attempt codes containing "${poison}"`,
+      );
+    }
+    return handler(event, context);
+  };
+}
+
 export async function startLocalStack(settings: LocalSettings, log: Logger): Promise<LocalStack> {
   await assertPortFree(settings.PORT);
+  const faults = parseFaults(settings.FAULTS);
   // CloudFormation validation is part of `npm run synth`; the local synth only needs the template.
   process.env.CDK_VALIDATION = 'false';
   const plan = planFromStacks(parseDeploymentSettings(deploymentParameters(settings)));
@@ -146,6 +190,13 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
     });
     stops.push(() => dynamo.stop());
     await ensureTables(dynamo.endpoint, plan);
+    // The functions reach the engine through a counting (and, with FAULTS, throttling) proxy.
+    const proxy: DynamoDbProxy = await startDynamoDbProxy({
+      target: dynamo.endpoint,
+      throttle: faults.dynamoDbThrottle,
+      random: faults.random,
+    });
+    stops.push(() => proxy.stop());
 
     const bus: LocalEventBus = await startEventBus({
       dataDir: settings.dataDir,
@@ -153,13 +204,20 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       rules: plan.rules,
       region: REGION,
       log,
+      faults: {
+        entry: () =>
+          faults.putEventsEntryFailure > 0 && faults.random() < faults.putEventsEntryFailure
+            ? { errorCode: 'InternalFailure', errorMessage: 'Injected fault: internal failure' }
+            : undefined,
+        throttle: () => faults.putEventsThrottle > 0 && faults.random() < faults.putEventsThrottle,
+      },
     });
     stops.push(() => bus.stop());
 
     // Lambda always has a region in its environment, and the SDK reads it at the first request.
     process.env.AWS_REGION ??= REGION;
     const common = {
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_ENDPOINT: proxy.endpoint,
       EVENTBRIDGE_ENDPOINT: bus.endpoint,
     };
     const secrets: LocalSecrets = {
@@ -171,12 +229,17 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       handlers.set(fn.key, await loadHandler(fn, common, secrets));
     }
 
+    const streamCounters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
     for (const mapping of plan.streamMappings) {
       const runner: StreamRunner = await startStreamRunner({
         dynamoDbEndpoint: dynamo.endpoint,
         tableName: mapping.tableName,
         mapping: mappingFromTemplate(mapping.properties),
-        handler: handlers.get(mapping.functionKey) as StreamHandler,
+        handler: instrumentStreamHandler(
+          handlers.get(mapping.functionKey) as StreamHandler,
+          faults,
+          streamCounters,
+        ),
         dataDir: settings.dataDir,
         region: REGION,
         functionName: plan.functions[mapping.functionKey].logicalId,
@@ -185,6 +248,13 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       });
       stops.push(() => runner.stop());
     }
+
+    const metrics = (): LocalMetrics => ({
+      dynamodb: proxy.stats(),
+      eventbridge: bus.stats(),
+      stream: { ...streamCounters },
+    });
+    if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 
     const routes: ApiRoute[] = plan.routes.map((route) => ({
       resource: route.resource,
@@ -195,7 +265,10 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
     const api: LocalApi = await startLocalApi({
       routes,
       port: settings.PORT,
-      extraRoutes: { '/health': async () => ({ status: 200, body: { status: 'ok' } }) },
+      extraRoutes: {
+        '/health': async () => ({ status: 200, body: { status: 'ok' } }),
+        '/local/metrics': async () => ({ status: 200, body: metrics() }),
+      },
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {
         throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
@@ -206,6 +279,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
 
     return {
       url: api.url,
+      metrics,
       dataDir: settings.dataDir,
       dynamoDbEndpoint: dynamo.endpoint,
       eventBusEndpoint: bus.endpoint,
@@ -262,6 +336,7 @@ async function main(): Promise<void> {
       `  internal     ${stack.url}/internal/attempts/{attemptCode}`,
       `  auth         ${secretNote}`,
       `  data         ${stack.dataDir} (events.jsonl, rules/, dead-letters.jsonl)`,
+      ...(settings.FAULTS ? [`  faults       ${settings.FAULTS}`] : []),
       `  DynamoDB     ${stack.dynamoDbEndpoint}`,
       `  EventBridge  ${stack.eventBusEndpoint}`,
       '  Ctrl-C stops everything.',
