@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { endpointConfig } from '../aws-clients.js';
 
 export interface EventBridgeClientOptions {
   /** The local bus's URL (`EVENTBRIDGE_ENDPOINT`); unset in AWS. */
@@ -11,14 +12,8 @@ export interface EventBridgeClientOptions {
  * the SDK is kept to few attempts and short timeouts to leave the stream batch time to fail cleanly.
  */
 export function createEventBridgeClient(options: EventBridgeClientOptions = {}): EventBridgeClient {
-  const local = Boolean(options.endpoint);
   return new EventBridgeClient({
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    // The local bus accepts any credentials and region; AWS supplies both to a Lambda.
-    ...(local && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-    ...(local && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
+    ...endpointConfig(options.endpoint),
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   });

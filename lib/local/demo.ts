@@ -27,6 +27,12 @@ const eventsFile = join(resolve(process.env.DATA_DIR || '.local'), 'events.jsonl
 const attemptCode = randomUUID().toUpperCase();
 const externalId = randomUUID().replaceAll('-', '').slice(0, 16);
 
+const EXAMPLES = resolve(import.meta.dirname, '../../docs/examples');
+
+async function example(name: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(EXAMPLES, name), 'utf8')) as Record<string, unknown>;
+}
+
 async function request(
   method: string,
   path: string,
@@ -44,28 +50,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const registration = {
-    attemptId: 1001,
-    externalId,
-    status: 'submitted',
-    user: { id: 7, username: 'ada', email: 'ada@example.org' },
-    exam: {
-      id: 42,
-      courseId: 'course-v1:ExampleX+CS101+2024_T1',
-      contentId: 'block-v1:ExampleX+CS101+2024_T1+type@sequential+block@mid',
-      name: 'Midterm Exam',
-      timeLimitMins: 90,
-      isProctored: true,
-      isPracticeExam: false,
-      isActive: true,
-      backendSupportsOnboarding: false,
-    },
-    isSampleAttempt: false,
-    takingAsProctored: true,
-    startedAt: '2024-03-02T15:40:00Z',
-    completedAt: '2024-03-02T17:05:00Z',
-    allowedTimeLimitMins: 90,
-  };
+  // The README's example attempt and review, under a fresh attempt code and vendor locator.
+  const registration = { ...(await example('attempt.json')), externalId };
   const registered = await request(
     'PUT',
     `/internal/attempts/${attemptCode}`,
@@ -73,27 +59,15 @@ async function main(): Promise<void> {
   );
   console.log(`1. registered attempt ${attemptCode}: ${registered.status}, status "submitted"`);
 
+  const sample = await example('review.json');
   const review = JSON.stringify({
-    examDate: 'Mar  2 2024  3:41PM',
-    examProcessingStatus: 'Review Completed',
+    ...sample,
     reviewStatus,
-    videoReviewLink:
-      'https://www.remoteproctor.com/AdminSite/Account/Reviewer/DirectLink-Generic.aspx?ID=demo',
     examMetaData: {
+      ...(sample.examMetaData as Record<string, unknown>),
       examCode: attemptCode,
       ssiRecordLocator: externalId.toUpperCase(),
-      examName: 'Midterm Exam',
     },
-    webCamComments: [
-      {
-        comments: 'Second person in room',
-        duration: 40,
-        eventFinish: 885,
-        eventStart: 845,
-        eventStatus: reviewStatus,
-      },
-    ],
-    desktopComments: [],
   });
   const timestamp = String(Math.floor(Date.now() / 1000));
   const callback = await request(

@@ -29,6 +29,7 @@
  * tumbling windows, function timeouts, and the 6 MB invocation payload limit. Retry counts live in
  * memory, so a restart gives a failing batch a fresh budget.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -55,6 +56,7 @@ import type {
   DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
+import { endpointConfig } from '../aws-clients.js';
 import { type Logger, silentLogger } from '../log.js';
 import { createDynamoDbClient } from '../store/dynamodb-client.js';
 import { JsonLinesWriter } from './event-bus.js';
@@ -996,14 +998,7 @@ function describeError(error: unknown): string {
  * the same ones as the writers, whatever region the records are labelled with.
  */
 function clientApi(endpoint: string): { api: StreamsApi; destroy: () => void } {
-  const client = new DynamoDBStreamsClient({
-    endpoint,
-    ...(process.env.AWS_ACCESS_KEY_ID
-      ? {}
-      : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    ...(process.env.AWS_REGION ? {} : { region: 'us-east-1' }),
-    maxAttempts: 3,
-  });
+  const client = new DynamoDBStreamsClient({ ...endpointConfig(endpoint), maxAttempts: 3 });
   return {
     api: {
       describeStream: (input) => client.send(new DescribeStreamCommand(input)),

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { endpointConfig } from '../aws-clients.js';
 
 export interface DynamoDbClientOptions {
   /** A local engine's URL; unset in AWS. */
@@ -11,14 +12,8 @@ export interface DynamoDbClientOptions {
  * (with backoff) absorb throttling before anything is answered.
  */
 export function createDynamoDbClient(options: DynamoDbClientOptions = {}): DynamoDBClient {
-  const local = Boolean(options.endpoint);
   return new DynamoDBClient({
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    // A local engine accepts any credentials and region; AWS supplies both to a Lambda.
-    ...(local && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-    ...(local && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
+    ...endpointConfig(options.endpoint),
     maxAttempts: 4,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   });
