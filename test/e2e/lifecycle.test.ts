@@ -1,4 +1,7 @@
+import { mkdtemp, symlink } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { vendorPayload } from '../support/factories.js';
@@ -52,5 +55,13 @@ describe('local stack lifecycle', () => {
     } finally {
       occupant.close();
     }
+  });
+
+  it('explains that Java is needed when it is missing', async () => {
+    // A PATH holding only node itself: no java.
+    const bin = await mkdtemp(join(tmpdir(), 'no-java-'));
+    await symlink(process.execPath, join(bin, 'node'));
+
+    await expect(startLocalStackProcess({ PATH: bin })).rejects.toThrow(/needs Java 17 or newer/);
   });
 });
