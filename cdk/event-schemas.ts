@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Stack } from 'aws-cdk-lib';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
-import { z } from 'zod';
+import * as z from 'zod';
 import { schemaFileName } from '../lib/events/json-schemas.js';
 import { DETAIL_TYPES, type DetailType, EVENT_SCHEMAS } from '../lib/events/schemas.js';
 

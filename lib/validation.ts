@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { MalformedPayload } from './errors.js';
 
 /** `webCamComments[0].eventStart` style, the way a client's engineer would write the path. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.js';
 
 /**
  * The local stand-in for API Gateway (REST, Lambda proxy): it matches a request to a route read
@@ -104,24 +105,6 @@ function queryMaps(url: URL) {
   return { queryStringParameters: single, multiValueQueryStringParameters: multi };
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 export interface LocalApi {
   server: Server;
   port: number;
@@ -201,7 +184,10 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       } as APIGatewayProxyEvent['requestContext'],
     };
     try {
-      return await route.handler(event, lambdaContext(route.functionName, requestId));
+      return await route.handler(event, {
+        ...lambdaContext(route.functionName, { timeoutMs: 29_000 }),
+        awsRequestId: requestId,
+      });
     } catch {
       // A function that throws past its own error handling is a 502 at the gateway.
       return gatewayError(502, 'Internal server error.', 'bad_gateway');

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Environment } from '../config.js';
 import { ConfigError } from '../errors.js';
 

@@ -30,7 +30,7 @@
  * memory, so a restart gives a failing batch a fresh budget.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,6 +61,7 @@ import { type Logger, silentLogger } from '../log.js';
 import { createDynamoDbClient } from '../store/dynamodb-client.js';
 import { JsonLinesWriter } from './event-bus.js';
 import { compilePattern, type EventMatcher } from './event-pattern.js';
+import { lambdaContext } from './lambda-context.js';
 
 // ---------------------------------------------------------------------------------------------
 // Mapping settings
@@ -919,22 +920,11 @@ class StreamRunnerImpl {
   }
 
   #context(): Context {
-    const deadline = Date.now() + 900_000;
-    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
-    return {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: this.#functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: this.#functionArn,
-      memoryLimitInMB: '128',
-      awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${this.#functionName}`,
-      logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => {},
-      fail: () => {},
-      succeed: () => {},
-    };
+    return lambdaContext(this.#functionName, {
+      timeoutMs: 900_000,
+      memoryLimitInMB: 128,
+      region: this.#region,
+    });
   }
 
   /** One dead letter: Lambda's on-failure record for the batch, plus the records themselves. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadReviewStatus, MalformedPayload, UnknownAttempt } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseWith } from '../validation.js';

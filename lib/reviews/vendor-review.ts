@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedPayload } from '../errors.js';
 import { parseWith } from '../validation.js';
 import type { JsonObject } from './json.js';

@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { REVIEW_STATUSES } from '../reviews/statuses.js';
 import type { RevisionFacts } from '../workflow/outcome.js';
 import { REVISION_ITEM_TYPE } from './dynamodb-store.js';

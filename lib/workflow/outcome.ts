@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Attempt } from '../reviews/attempt.js';
 import type { RevisionSource } from '../reviews/review.js';
 import { ATTEMPT_STATUSES, type ReviewStatus } from '../reviews/statuses.js';

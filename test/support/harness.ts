@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createInternalApiHandler } from '../../functions/internal-api/handler.js';
 import { createReviewCallbackHandler } from '../../functions/review-callback/handler.js';
+import { lambdaContext } from '../../lib/local/lambda-context.js';
 import { createLogger } from '../../lib/log.js';
 import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
 import { createVideoUrlCipher } from '../../lib/reviews/video-url.js';
@@ -9,23 +9,6 @@ import { MemoryStore } from '../../lib/store/memory-store.js';
 import { TEST_SECRET } from './factories.js';
 
 export const TEST_VIDEO_KEY = 'b886e02f19c77ec734b1b132beecd91eb886e02f19c77ec734b1b132beecd91e';
-
-export function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:test',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/test',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
 
 /** Captures every log line a handler writes, parsed, plus the raw text for leak checks. */
 export function capturedLog() {
@@ -66,13 +49,13 @@ export function callbackHarness(options: CallbackHarnessOptions = {}) {
     videoUrlCipher: async () => cipher,
     ...(options.now ? { now: options.now } : {}),
   });
-  const invoke: Invoke = (event) => handler(event, lambdaContext());
+  const invoke: Invoke = (event) => handler(event, lambdaContext('test'));
   return { store, logs, invoke, cipher };
 }
 
 export function internalApiHarness(store: AttemptStore & ReviewStore = new MemoryStore()) {
   const logs = capturedLog();
   const handler = createInternalApiHandler({ store, log: logs.log });
-  const invoke: Invoke = (event) => handler(event, lambdaContext());
+  const invoke: Invoke = (event) => handler(event, lambdaContext('test'));
   return { store, logs, invoke };
 }

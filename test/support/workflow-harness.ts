@@ -1,6 +1,7 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createFinishReviewHandler } from '../../functions/finish-review/handler.js';
 import { EventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
+import { lambdaContext } from '../../lib/local/lambda-context.js';
 import { createMetrics } from '../../lib/metrics.js';
 import type { AttemptRegistration } from '../../lib/reviews/attempt.js';
 import type { AttemptStore, ReviewStore, WorkflowStore } from '../../lib/reviews/ports.js';
@@ -8,7 +9,7 @@ import type { RevisionDraft, StoredRevision } from '../../lib/reviews/review.js'
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import { attemptRegistration, newAttemptCode } from './factories.js';
 import { FakeEventBridge } from './fake-eventbridge.js';
-import { capturedLog, lambdaContext } from './harness.js';
+import { capturedLog } from './harness.js';
 
 export const TEST_BUS = 'proctoring-reviews-test';
 export const TEST_SOURCE = 'edx.proctoring';
@@ -55,7 +56,7 @@ export function workflowHarness<S extends WorkflowTestStore = MemoryStore>(
     requireFailureSecondReviews: options.requireFailureSecondReviews ?? true,
     now: options.now ?? (() => PROCESSED_AT),
   });
-  const invoke = (event: DynamoDBStreamEvent) => handler(event, lambdaContext());
+  const invoke = (event: DynamoDBStreamEvent) => handler(event, lambdaContext('test'));
   const metrics = () => metricLines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { store, eventBridge, logs, metrics, pauses, invoke };
 }
