@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { dynamoDbLocalProcesses, startLocalStackProcess } from '../../lib/local/stack-process.js';
 import { vendorPayload } from '../support/factories.js';
 import {
   readAttempt,
@@ -11,7 +12,6 @@ import {
   sendCallback,
   settledEvents,
 } from '../support/local-client.js';
-import { dynamoDbLocalProcesses, startLocalStackProcess } from '../support/local-stack-process.js';
 
 /** Start, restart and stop, as a developer does them. */
 describe('local stack lifecycle', () => {
