@@ -2,13 +2,13 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../store/dynamodb-client.js';
+import { probePort } from './ports.js';
 
 /**
  * DynamoDB Local 1.25.1 (the only offline engine with transactions and Streams), taken from the
@@ -78,23 +78,6 @@ async function assertJava(): Promise<void> {
   }
 }
 
-/** A free TCP port, or a check that the requested one is free (DynamoDB Local binds all interfaces). */
-async function claimPort(port: number): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', () =>
-      reject(
-        new DynamoDbLocalError(`Port ${port} is already in use; choose another for DynamoDB Local`),
-      ),
-    );
-    server.listen(port, () => {
-      const address = server.address();
-      const claimed = typeof address === 'object' && address ? address.port : port;
-      server.close(() => resolvePort(claimed));
-    });
-  });
-}
-
 export interface DynamoDbLocalOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
@@ -117,7 +100,13 @@ export async function startDynamoDbLocal(
 ): Promise<DynamoDbLocal> {
   await assertJava();
   const home = await ensureDynamoDbLocal(options.cacheDir);
-  const port = await claimPort(options.port ?? 0);
+  // DynamoDB Local binds all interfaces, so the port is probed on all of them.
+  const port = await probePort(options.port ?? 0);
+  if (port === null) {
+    throw new DynamoDbLocalError(
+      `Port ${options.port} is already in use; choose another for DynamoDB Local`,
+    );
+  }
   const storage = options.dataDir ? ['-sharedDb', '-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
 

@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -20,6 +19,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb-proxy.js';
 import { type LocalEventBus, startEventBus } from './event-bus.js';
 import { type Faults, faultsActive, parseFaults } from './faults.js';
+import { probePort } from './ports.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
 import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
 import {
@@ -129,18 +129,6 @@ async function loadHandler<T>(
   }
 }
 
-/** Fails in a moment, not after DynamoDB Local has started, when the API port is taken. */
-async function assertPortFree(port: number): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', () =>
-      reject(new ConfigError(`Port ${port} is already in use; set PORT to a free port`)),
-    );
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
-  });
-}
-
 /** The attempt code a stream record is about, from its keys. */
 function recordAttemptCode(record: DynamoDBRecord): string {
   return record.dynamodb?.Keys?.attemptCode?.S ?? '';
@@ -169,7 +157,10 @@ function instrumentStreamHandler(
 }
 
 export async function startLocalStack(settings: LocalSettings, log: Logger): Promise<LocalStack> {
-  await assertPortFree(settings.PORT);
+  // Fail in a moment, not after DynamoDB Local has started, when the API port is taken.
+  if (settings.PORT !== 0 && (await probePort(settings.PORT, '127.0.0.1')) === null) {
+    throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
+  }
   const faults = parseFaults(settings.FAULTS);
   // CloudFormation validation is part of `npm run synth`; the local synth only needs the template.
   process.env.CDK_VALIDATION = 'false';
