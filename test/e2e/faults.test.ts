@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStackProcess, startLocalStackProcess } from '../../lib/local/stack-process.js';
 import { attemptRegistration, newAttemptCode, vendorPayload } from '../support/factories.js';
 import {
   call,
@@ -9,10 +9,10 @@ import {
   eventually,
   type HttpAnswer,
   readAttempt,
+  readJsonLines,
   type StackAddress,
   sendCallback,
 } from '../support/local-client.js';
-import { type LocalStackProcess, startLocalStackProcess } from '../support/local-stack-process.js';
 
 /**
  * The pipeline under injected faults: PutEvents entry failures and throttling, DynamoDB
@@ -51,12 +51,8 @@ async function register(attemptCode: string): Promise<void> {
   expect(answer.status).toBe(200);
 }
 
-async function allEvents(): Promise<Envelope[]> {
-  const text = await readFile(join(stack.dataDir, 'events.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Envelope);
+function allEvents(): Promise<Envelope[]> {
+  return readJsonLines<Envelope>(join(stack.dataDir, 'events.jsonl'));
 }
 
 /** Where each vendor status leads a live attempt with second reviews required (the defaults). */
@@ -175,16 +171,11 @@ describe('the pipeline under injected faults', () => {
 
     // The poison record is in the dead letters, and only it
     const deadLetters = await eventually(async () => {
-      const text = await readFile(join(stack.dataDir, 'dead-letters.jsonl'), 'utf8');
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map(
-          (line) =>
-            JSON.parse(line) as {
-              records: { dynamodb: { Keys: { attemptCode: { S: string } } } }[];
-            },
-        );
+      const letters = await readJsonLines<{
+        records: { dynamodb: { Keys: { attemptCode: { S: string } } } }[];
+      }>(join(stack.dataDir, 'dead-letters.jsonl'));
+      if (letters.length === 0) throw new Error('no dead letters yet');
+      return letters;
     }, 60_000);
     const deadCodes = deadLetters.flatMap((letter) =>
       letter.records.map((record) => record.dynamodb.Keys.attemptCode.S),

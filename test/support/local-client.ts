@@ -95,7 +95,8 @@ export type Envelope = {
   };
 };
 
-async function readJsonLines<T>(file: string): Promise<T[]> {
+/** The JSON objects of a JSON-lines file the stack writes; none while the file does not exist. */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
