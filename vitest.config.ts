@@ -30,6 +30,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The local emulator (stream mapping, event bus, pattern matcher, developer commands):
+          // these tests guard `local/`, not the product.
+          name: 'local',
+          include: ['test/local/**/*.test.ts'],
+          globalSetup: ['test/support/dynamodb-local.global.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // One file, one synth: CDK's first synth in a worker costs far more than later ones.
           name: 'cdk',
           include: ['test/cdk/**/*.test.ts'],

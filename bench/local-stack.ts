@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { dynamoDbLocalProcesses, startLocalStackProcess } from '../lib/local/stack-process.js';
-import type { LocalMetrics } from '../lib/local/start.js';
+import { dynamoDbLocalProcesses, startLocalStackProcess } from '../local/stack-process.js';
+import type { LocalMetrics } from '../local/start.js';
 import { BENCH_SECRET, BENCH_VIDEO_URL_KEY } from './fixtures.js';
 
-export type { LocalMetrics } from '../lib/local/start.js';
+export type { LocalMetrics } from '../local/start.js';
 
 export interface HttpAnswer {
   status: number;
@@ -28,7 +28,7 @@ export interface RunningStack {
 }
 
 /**
- * `npm start` as a child process (`lib/local/stack-process.ts`), in its own temporary data folder,
+ * `npm start` as a child process (`local/stack-process.ts`), in its own temporary data folder,
  * with the benchmark's secrets, and a keep-alive client sized for the benchmark's concurrency.
  */
 export async function startStack(options: {

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     progress,
   });
 
-  progress('pipeline: starting npm start (lib/local/start.ts) in a temporary data folder');
+  progress('pipeline: starting npm start (local/start.ts) in a temporary data folder');
   const stack = await startStack({ concurrency: SETTINGS.pipelineConcurrency });
   cleanups.push(() => stack.stop());
   let pipeline: Awaited<ReturnType<typeof runPipeline>>;

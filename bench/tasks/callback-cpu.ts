@@ -5,8 +5,8 @@
  * invocation). Preparation (registration, signing, record building) is not timed.
  */
 import { performance } from 'node:perf_hooks';
-import { lambdaContext } from '../../lib/local/lambda-context.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
+import { lambdaContext } from '../../local/api/lambda-context.js';
 import {
   assertAccepted,
   CountingPublisher,

@@ -6,8 +6,8 @@
  * every `BENCH_SAMPLE_EVERY` reviews.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { lambdaContext } from '../../lib/local/lambda-context.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
+import { lambdaContext } from '../../local/api/lambda-context.js';
 import {
   assertAccepted,
   CountingPublisher,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStackProcess, startLocalStackProcess } from '../../lib/local/stack-process.js';
+import { type LocalStackProcess, startLocalStackProcess } from '../../local/stack-process.js';
 import { attemptRegistration, newAttemptCode, vendorPayload } from '../support/factories.js';
 import {
   call,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { dynamoDbLocalProcesses, startLocalStackProcess } from '../../lib/local/stack-process.js';
+import { dynamoDbLocalProcesses, startLocalStackProcess } from '../../local/stack-process.js';
 import { vendorPayload } from '../support/factories.js';
 import {
   readAttempt,

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../local/dynamodb/engine.js';
 
 /** One in-memory DynamoDB Local for the whole integration project; each file makes its own tables. */
 export default async function setup(project: TestProject) {

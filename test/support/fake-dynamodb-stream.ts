@@ -7,7 +7,7 @@ import type {
   GetShardIteratorInput,
   GetShardIteratorOutput,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { StreamsApi } from '../../lib/local/stream-runner.js';
+import type { StreamsApi } from '../../local/stream/runner.js';
 
 export const FAKE_STREAM_ARN =
   'arn:aws:dynamodb:us-east-1:000000000000:table/fake/stream/2026-01-01T00:00:00.000';

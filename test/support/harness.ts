@@ -1,11 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createInternalApiHandler } from '../../functions/internal-api/handler.js';
 import { createReviewCallbackHandler } from '../../functions/review-callback/handler.js';
-import { lambdaContext } from '../../lib/local/lambda-context.js';
 import { createLogger } from '../../lib/log.js';
 import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
 import { createVideoUrlCipher } from '../../lib/reviews/video-url.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
+import { lambdaContext } from '../../local/api/lambda-context.js';
 import { TEST_SECRET } from './factories.js';
 
 export const TEST_VIDEO_KEY = 'b886e02f19c77ec734b1b132beecd91eb886e02f19c77ec734b1b132beecd91e';

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type LocalStackProcess, startLocalStackProcess } from '../../lib/local/stack-process.js';
+import { type LocalStackProcess, startLocalStackProcess } from '../../local/stack-process.js';
 
 /**
  * The end-to-end project's stacks, each started once as `npm start` runs it:

@@ -8,8 +8,8 @@ import {
   type StreamViewType,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { StreamHandler } from '../../lib/local/stream-runner.js';
 import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
+import type { StreamHandler } from '../../local/stream/runner.js';
 
 /**
  * A table of its own, with a stream, on the shared DynamoDB Local: items are keyed by `pk`, and

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { App, type CfnResource } from 'aws-cdk-lib';
 import { StatefulStack } from '../../cdk/stateful-stack.js';
+import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
+import { DynamoDbStore } from '../../lib/store/dynamodb-store.js';
 import {
   type CloudFormationTemplate,
   createTableInput,
   tableDefinitions,
-} from '../../lib/local/template.js';
-import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
-import { DynamoDbStore } from '../../lib/store/dynamodb-store.js';
+} from '../../local/template.js';
 
 /**
  * Creates this test file's own copy of the deployed tables (read from the synthesized stateful

@@ -1,12 +1,12 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { createFinishReviewHandler } from '../../functions/finish-review/handler.js';
 import { EventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
-import { lambdaContext } from '../../lib/local/lambda-context.js';
 import { createMetrics } from '../../lib/metrics.js';
 import type { AttemptRegistration } from '../../lib/reviews/attempt.js';
 import type { AttemptStore, ReviewStore, WorkflowStore } from '../../lib/reviews/ports.js';
 import type { RevisionDraft, StoredRevision } from '../../lib/reviews/review.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
+import { lambdaContext } from '../../local/api/lambda-context.js';
 import { attemptRegistration, newAttemptCode } from './factories.js';
 import { FakeEventBridge } from './fake-eventbridge.js';
 import { capturedLog } from './harness.js';

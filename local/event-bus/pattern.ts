@@ -20,7 +20,7 @@
  * the service's limits on numeric magnitude, wildcard complexity and rule combinations are not
  * enforced.
  */
-import type { JsonObject } from '../reviews/json.js';
+import type { JsonObject } from '../../lib/reviews/json.js';
 
 /** An EventBridge event pattern: a JSON object shaped like the events it matches. */
 export type EventPattern = JsonObject;

@@ -10,9 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { signatureFor } from '../http/signature.js';
-import { isReviewStatus } from '../reviews/statuses.js';
-import { LOCAL_CALLBACK_SECRET } from './settings.js';
+import { signatureFor } from '../../lib/http/signature.js';
+import { isReviewStatus } from '../../lib/reviews/statuses.js';
+import { LOCAL_CALLBACK_SECRET } from '../settings.js';
 
 const { values } = parseArgs({ options: { status: { type: 'string', default: 'Suspicious' } } });
 const reviewStatus = values.status ?? 'Suspicious';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { eventJsonSchemas, SCHEMAS_DIR } from './json-schemas.js';
+import { eventJsonSchemas, SCHEMAS_DIR } from '../../lib/events/json-schemas.js';
 
 /**
  * `npm run schemas`: writes the JSON Schema of every event to `schemas/events/`, formatted the way

@@ -4,8 +4,8 @@ import {
   type DeploymentSettings,
   FUNCTION_ENTRIES,
   type FunctionKey,
-} from '../../cdk/stacks.js';
-import type { EventRule } from './event-bus.js';
+} from '../cdk/stacks.js';
+import type { EventRule } from './event-bus/server.js';
 import { type CloudFormationTemplate, type TableDefinition, tableDefinitions } from './template.js';
 
 /**

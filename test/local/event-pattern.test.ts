@@ -4,7 +4,7 @@ import {
   compilePattern,
   InvalidEventPattern,
   matchesPattern,
-} from '../../lib/local/event-pattern.js';
+} from '../../local/event-bus/pattern.js';
 
 /**
  * Every row cites the documentation statement it encodes. Sources, from the EventBridge user guide:

@@ -56,12 +56,12 @@ import type {
   DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
-import { endpointConfig } from '../aws-clients.js';
-import { type Logger, silentLogger } from '../log.js';
-import { createDynamoDbClient } from '../store/dynamodb-client.js';
-import { JsonLinesWriter } from './event-bus.js';
-import { compilePattern, type EventMatcher } from './event-pattern.js';
-import { lambdaContext } from './lambda-context.js';
+import { endpointConfig } from '../../lib/aws-clients.js';
+import { type Logger, silentLogger } from '../../lib/log.js';
+import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
+import { lambdaContext } from '../api/lambda-context.js';
+import { compilePattern, type EventMatcher } from '../event-bus/pattern.js';
+import { JsonLinesWriter } from '../event-bus/server.js';
 
 // ---------------------------------------------------------------------------------------------
 // Mapping settings

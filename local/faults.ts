@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../lib/errors.js';
 
 /**
  * Fault injection for the local stack (`FAULTS`, off by default), to prove the pipeline's retry

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import type { Environment } from '../config.js';
-import { ConfigError } from '../errors.js';
+import type { Environment } from '../lib/config.js';
+import { ConfigError } from '../lib/errors.js';
 
 /**
  * The local stack's settings (CONTRACT 4), from the environment. The service settings among them
@@ -33,7 +33,7 @@ const schema = z.object({
   /** Optional: 64 hex characters; otherwise a key is generated once and kept in `DATA_DIR`. */
   VIDEO_URL_KEY: z.string().trim().optional(),
   /** Optional: DynamoDB Local's port (it listens on all interfaces); a free one by default. */
-  /** Optional fault injection (see `lib/local/faults.ts`); off by default. */
+  /** Optional fault injection (see `local/faults.ts`); off by default. */
   FAULTS: z.string().optional(),
   DYNAMODB_PORT: z
     .string()

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
  * The local stack as `npm start` runs it, in a child process: for end-to-end tests and the
  * benchmark, which must see the stack from outside, over HTTP and through its data folder.
  */
-const REPOSITORY_ROOT = resolve(import.meta.dirname, '../..');
+const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 /** Enough of the stack's output to explain a failure, without piling up function logs. */
 const KEPT_OUTPUT_CHARS = 64_000;
 
@@ -36,7 +36,7 @@ export function dynamoDbLocalProcesses(dataDir: string): number[] {
 }
 
 /**
- * Starts `lib/local/start.ts` on a free port with warn-level logs, in the data folder that
+ * Starts `local/start.ts` on a free port with warn-level logs, in the data folder that
  * `environment.DATA_DIR` names or a fresh temporary one, and resolves once it prints that it is
  * ready (rejecting with its output if it exits first or takes too long).
  */
@@ -45,7 +45,7 @@ export async function startLocalStackProcess(
   readyTimeoutMs = 90_000,
 ): Promise<LocalStackProcess> {
   const dataDir = environment.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'proctoring-reviews-')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...environment, DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,8 +22,8 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { type Logger, silentLogger } from '../log.js';
-import { compilePattern, type EventMatcher } from './event-pattern.js';
+import { type Logger, silentLogger } from '../../lib/log.js';
+import { compilePattern, type EventMatcher } from './pattern.js';
 
 export const MAX_ENTRIES_PER_CALL = 10;
 /** The guide's limit on the summed size of a call's entries (256 KB). */

@@ -14,7 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compilePattern } from './event-pattern.js';
+import { compilePattern } from '../event-bus/pattern.js';
 
 export interface TailEventsOptions {
   /** The JSON-lines file the bus writes. */

@@ -7,7 +7,7 @@ import {
   type StreamMappingInput,
   type StreamRunnerOptions,
   startStreamRunner,
-} from '../../lib/local/stream-runner.js';
+} from '../../local/stream/runner.js';
 import { readJsonLines, temporaryDataDir } from '../support/local-data.js';
 import {
   createStreamTable,

@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbClient } from '../store/dynamodb-client.js';
-import { probePort } from './ports.js';
+import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
+import { probePort } from '../ports.js';
 
 /**
  * DynamoDB Local 1.25.1 (the only offline engine with transactions and Streams), taken from the

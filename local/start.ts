@@ -10,14 +10,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { parseDeploymentSettings } from '../../cdk/stacks.js';
-import { ConfigError } from '../errors.js';
-import { createLogger, type Logger } from '../log.js';
-import { createDynamoDbClient } from '../store/dynamodb-client.js';
-import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api-server.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb-proxy.js';
-import { type LocalEventBus, startEventBus } from './event-bus.js';
+import { parseDeploymentSettings } from '../cdk/stacks.js';
+import { ConfigError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { createDynamoDbClient } from '../lib/store/dynamodb-client.js';
+import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api/server.js';
+import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
+import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { type Faults, faultsActive, parseFaults } from './faults.js';
 import { probePort } from './ports.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
@@ -27,10 +27,10 @@ import {
   type StreamHandler,
   type StreamRunner,
   startStreamRunner,
-} from './stream-runner.js';
+} from './stream/runner.js';
 import { createTableInput } from './template.js';
 
-const REPOSITORY_ROOT = resolve(import.meta.dirname, '../..');
+const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 const REGION = 'us-east-1';
 
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */

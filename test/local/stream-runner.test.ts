@@ -6,7 +6,7 @@ import {
   type StartingPosition,
   StreamMappingError,
   startStreamRunner,
-} from '../../lib/local/stream-runner.js';
+} from '../../local/stream/runner.js';
 import { FAKE_STREAM_ARN, FakeDynamoDbStream } from '../support/fake-dynamodb-stream.js';
 import { temporaryDataDir } from '../support/local-data.js';
 import { recordingHandler } from '../support/stream-tables.js';

@@ -12,7 +12,7 @@ import {
   type LocalEventBus,
   MAX_ENTRIES_BYTES,
   startEventBus,
-} from '../../lib/local/event-bus.js';
+} from '../../local/event-bus/server.js';
 import { readJsonLines, readLines, temporaryDataDir } from '../support/local-data.js';
 
 const BUS = 'proctoring-events';

@@ -1,8 +1,8 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidEventPattern } from '../../lib/local/event-pattern.js';
-import { parseTailArguments, TailUsageError, tailEvents } from '../../lib/local/tail-events.js';
+import { parseTailArguments, TailUsageError, tailEvents } from '../../local/commands/events.js';
+import { InvalidEventPattern } from '../../local/event-bus/pattern.js';
 import { temporaryDataDir } from '../support/local-data.js';
 
 const cleanups: (() => Promise<void>)[] = [];
