@@ -3,11 +3,12 @@ import { createFinishReviewHandler } from '../functions/finish-review/handler.js
 import { createReviewCallbackHandler } from '../functions/review-callback/handler.js';
 import type { WorkflowEvent } from '../lib/events/schemas.js';
 import { createLogger } from '../lib/log.js';
-import type { EventPublisher } from '../lib/reviews/ports.js';
 import { videoUrlCipherReader } from '../lib/reviews/video-url.js';
 import { secretListReader } from '../lib/secrets.js';
-import { REVISION_ITEM_TYPE, revisionSk } from '../lib/store/dynamodb-store.js';
+import { revisionSk } from '../lib/store/dynamodb-store.js';
+import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
 import type { MemoryStore } from '../lib/store/memory-store.js';
+import type { EventPublisher } from '../lib/workflow/ports.js';
 import {
   BENCH_SECRET,
   BENCH_VIDEO_URL_KEY,

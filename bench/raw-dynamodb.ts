@@ -12,6 +12,7 @@ import {
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
 import { newAttemptCode } from './fixtures.js';
 import type { OperationCounts } from './pipeline.js';
 import { pool } from './pipeline.js';
@@ -82,7 +83,7 @@ export async function readStoredReviews(
       }),
     );
     const head = Items.find((item) => item.sk?.S === 'HEAD');
-    const revision = Items.find((item) => item.itemType?.S === 'review_revision');
+    const revision = Items.find((item) => item.itemType?.S === REVISION_ITEM_TYPE);
     if (!attempt || !head || !revision) throw new Error(`review of ${attemptCode} is incomplete`);
     reviews.push({
       attemptCode,
@@ -101,7 +102,7 @@ function rekeyed(item: Item, attemptCode: string, drop: readonly string[] = []):
   return copy;
 }
 
-/** As long as `review_revision`, so the item is as large, but not what the stream filter passes. */
+/** As long as `REVISION_ITEM_TYPE`, so the item is as large, but not what the stream filter passes. */
 export const REPLAY_ITEM_TYPE = 'replay_revision';
 
 const WORKFLOW_ATTRIBUTES = ['appliedRevision', 'statusAttributedTo', 'statusUpdatedAt'];

@@ -18,6 +18,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
 import type { FunctionKey } from './function-entries.js';
 import { CALLBACK_PATH, ReviewApi } from './review-api.js';
 import { ServiceAlarms } from './service-alarms.js';
@@ -36,7 +37,7 @@ export interface StatelessStackProps extends StackProps {
  */
 export const NEW_REVISION_FILTER = FilterCriteria.filter({
   eventName: FilterRule.isEqual('INSERT'),
-  dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual('review_revision') } } },
+  dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual(REVISION_ITEM_TYPE) } } },
 });
 
 const DEAD_LETTER_QUEUE_REASON =

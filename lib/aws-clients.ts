@@ -1,3 +1,6 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { SdkError } from '@smithy/types';
+
 /**
  * Client settings shared by every AWS SDK client the functions create. Pointed at a local engine
  * (the local stack's DynamoDB Local or event bus), a client needs a region and some credentials,
@@ -18,4 +21,21 @@ export function endpointConfig(endpoint: string | undefined): LocalEndpointConfi
       : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     ...(process.env.AWS_REGION ? {} : { region: 'us-east-1' }),
   };
+}
+
+/**
+ * True when an AWS call failed for reasons that say "try again later" (throttling, timeouts, a
+ * 5xx, a dropped connection) rather than "this request is wrong". The SDK's own classification
+ * decides, so the list of codes stays the SDK's; `$fault: 'server'` covers service faults that
+ * arrive without an HTTP status.
+ */
+export function isTransientAwsError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const sdkError = error as SdkError;
+  return (
+    sdkError.$fault === 'server' ||
+    isThrottlingError(sdkError) ||
+    isTransientError(sdkError) ||
+    isServerError(sdkError)
+  );
 }

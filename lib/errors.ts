@@ -1,6 +1,6 @@
 /**
  * Errors that carry their HTTP meaning. `functions/` turns them into responses in one place
- * (`lib/http/responses.ts`); anything that is not a `ServiceError` becomes a bare 500.
+ * (`lib/http/errors-to-http.ts`); anything that is not a `ServiceError` becomes a bare 500.
  */
 export abstract class ServiceError extends Error {
   abstract readonly status: number;
@@ -20,8 +20,11 @@ export class MalformedPayload extends ServiceError {
   }
 }
 
-/** edX answers 400 when a callback names an attempt it does not know. */
-export class AttemptNotFound extends ServiceError {
+/**
+ * Raised by the vendor callback: edX answers 400 when a callback names an attempt it does not know
+ * (the vendor's request is wrong, not the route).
+ */
+export class CallbackAttemptNotFound extends ServiceError {
   readonly status = 400;
   readonly code = 'attempt_not_found';
   constructor(attemptCode: string) {
@@ -29,8 +32,8 @@ export class AttemptNotFound extends ServiceError {
   }
 }
 
-/** The internal API's 404 for an unknown attempt code. */
-export class UnknownAttempt extends ServiceError {
+/** Raised by the internal API: the attempt named in the path does not exist, a 404. */
+export class InternalAttemptNotFound extends ServiceError {
   readonly status = 404;
   readonly code = 'attempt_not_found';
   constructor(attemptCode: string) {

@@ -6,10 +6,10 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import type { Logger } from '../../lib/log.js';
-import type { EventPublisher, WorkflowStore } from '../../lib/reviews/ports.js';
 import { revisionFromRecord } from '../../lib/store/revision-stream.js';
 import { finishReview } from '../../lib/workflow/finish-review.js';
 import type { RevisionFacts } from '../../lib/workflow/outcome.js';
+import type { EventPublisher, WorkflowStore } from '../../lib/workflow/ports.js';
 
 export interface FinishReviewHandlerDependencies {
   store: WorkflowStore;

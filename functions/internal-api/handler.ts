@@ -9,6 +9,7 @@ import {
 import { httpFunction } from '../../lib/http/middleware.js';
 import type { Logger } from '../../lib/log.js';
 import {
+  type AttemptRecord,
   archiveAttempt,
   parseAttemptCode,
   readAttempt,
@@ -16,6 +17,7 @@ import {
 } from '../../lib/reviews/attempts.js';
 import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
 import { recordStaffReview } from '../../lib/reviews/staff-review.js';
+import { attemptView } from './attempt-view.js';
 
 export interface InternalApiDependencies {
   store: AttemptStore & ReviewStore;
@@ -42,6 +44,10 @@ function attemptCodeFrom(event: APIGatewayProxyEvent, match: RegExpExecArray): s
     decoded = undefined;
   }
   return parseAttemptCode(decoded);
+}
+
+function attemptResponse(record: AttemptRecord) {
+  return jsonResponse(200, attemptView(record.attempt, record.latest));
 }
 
 /**
@@ -73,13 +79,13 @@ export function createInternalApiHandler(deps: InternalApiDependencies) {
     if (!attempt) throw new RouteNotFound();
     switch (method) {
       case 'GET':
-        return jsonResponse(200, await readAttempt(deps, attemptCodeFrom(event, attempt)));
+        return attemptResponse(await readAttempt(deps, attemptCodeFrom(event, attempt)));
       case 'PUT': {
         const attemptCode = attemptCodeFrom(event, attempt);
-        return jsonResponse(200, await registerAttempt(deps, attemptCode, jsonBody(event)));
+        return attemptResponse(await registerAttempt(deps, attemptCode, jsonBody(event)));
       }
       case 'DELETE':
-        return jsonResponse(200, await archiveAttempt(deps, attemptCodeFrom(event, attempt)));
+        return attemptResponse(await archiveAttempt(deps, attemptCodeFrom(event, attempt)));
       default:
         throw new MethodNotAllowed(method, ['GET', 'PUT', 'DELETE']);
     }

@@ -4,9 +4,9 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { isTransientAwsError } from '../aws-clients.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics.js';
-import type { EventPublisher } from '../reviews/ports.js';
 import type { WorkflowEvent } from './schemas.js';
 
 /** The one call the publisher makes; an `EventBridgeClient` satisfies it, and so can a test fake. */
@@ -49,20 +49,6 @@ const PERMANENT_ENTRY_CODES = new Set([
   'RedactionFailure',
   'NotAuthorizedForSourceException',
   'NotAuthorizedForDetailTypeException',
-]);
-
-const TRANSIENT_CALL_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestThrottledException',
-  'InternalException',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
 ]);
 
 /** Some events could not be put on the bus; the stream record must fail so it is retried. */
@@ -146,19 +132,6 @@ export function chunkEntries<T>(items: readonly T[], entryOf: (item: T) => PutEv
   return chunks;
 }
 
-function isTransientCallError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const details = error as Error & {
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    code?: string;
-  };
-  if (details.$retryable) return true;
-  if ((details.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (details.code === 'ECONNRESET' || details.code === 'ETIMEDOUT') return true;
-  return TRANSIENT_CALL_ERRORS.has(error.name);
-}
-
 function isRetryableEntryCode(code: string): boolean {
   return RETRYABLE_ENTRY_CODES.has(code) || !PERMANENT_ENTRY_CODES.has(code);
 }
@@ -170,8 +143,10 @@ function isRetryableEntryCode(code: string): boolean {
  * throws `EventsNotPublished` so the stream record is retried. Every call that leaves entries
  * unaccepted is logged and counted: in `PutEventsRetriedEntries` while a retry follows, in
  * `PutEventsFailedEntries` when the publisher gives up.
+ *
+ * It is the workflow's `EventPublisher` by shape: `lib/events` does not import the workflow.
  */
-export class EventBridgePublisher implements EventPublisher {
+export class EventBridgePublisher {
   private readonly options: EventBridgePublisherOptions;
   private readonly metrics: Metrics;
   private readonly maxAttempts: number;
@@ -203,7 +178,7 @@ export class EventBridgePublisher implements EventPublisher {
 
       const permanent = failures.some((failure) => !isRetryableEntryCode(failure.errorCode));
       const giveUp =
-        permanent || attempt >= this.maxAttempts || (callError && !isTransientCallError(callError));
+        permanent || attempt >= this.maxAttempts || (callError && !isTransientAwsError(callError));
       this.metrics.count(giveUp ? FAILED_ENTRIES_METRIC : RETRIED_ENTRIES_METRIC, failed.length, {
         eventBusName: this.options.eventBusName,
         errorCodes: [...new Set(failures.map((failure) => failure.errorCode))],

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { ATTEMPT_STATUSES, REVIEW_STATUSES } from '../reviews/statuses.js';
+import { EXAM_TYPES } from '../reviews/attempt.js';
+import { ATTEMPT_STATUSES, REVIEW_OUTCOME_STATUSES, REVIEW_STATUSES } from '../reviews/statuses.js';
 
 /**
  * The `detail` of every event the workflow publishes (CONTRACT 3). These zod schemas are the
@@ -9,8 +10,7 @@ import { ATTEMPT_STATUSES, REVIEW_STATUSES } from '../reviews/statuses.js';
 
 export const SCHEMA_VERSION = 1;
 
-const EXAM_TYPES = '(proctored|practice|timed)';
-const REVIEW_OUTCOMES = ['verified', 'rejected', 'error', 'second_review_required'] as const;
+const EXAM_TYPE_PATTERN = `(${EXAM_TYPES.join('|')})`;
 
 const id = z.int().nonnegative();
 
@@ -33,7 +33,7 @@ export const reviewReceivedSchema = z
     ...common,
     event_name: z
       .string()
-      .regex(new RegExp(`^edx\\.special_exam\\.${EXAM_TYPES}\\.attempt\\.review_received$`))
+      .regex(new RegExp(`^edx\\.special_exam\\.${EXAM_TYPE_PATTERN}\\.attempt\\.review_received$`))
       .describe('edX tracking name: `edx.special_exam.<exam type>.attempt.review_received`.'),
     exam_id: id.describe('The LMS exam id.'),
     exam_content_id: z.string().describe('The exam block usage key.'),
@@ -67,7 +67,7 @@ export const attemptStatusChangedSchema = z
       .string()
       .regex(
         new RegExp(
-          `^edx\\.special_exam\\.${EXAM_TYPES}\\.attempt\\.(${REVIEW_OUTCOMES.join('|')})$`,
+          `^edx\\.special_exam\\.${EXAM_TYPE_PATTERN}\\.attempt\\.(${REVIEW_OUTCOME_STATUSES.join('|')})$`,
         ),
       )
       .describe('edX tracking name: `edx.special_exam.<exam type>.attempt.<to_status>`.'),
@@ -75,7 +75,7 @@ export const attemptStatusChangedSchema = z
     attempt_id: id.describe('The LMS attempt id.'),
     attempt_user_id: id.describe('The LMS user id of the learner.'),
     from_status: z.enum(ATTEMPT_STATUSES).describe('The attempt status before the change.'),
-    to_status: z.enum(REVIEW_OUTCOMES).describe('The attempt status after the change.'),
+    to_status: z.enum(REVIEW_OUTCOME_STATUSES).describe('The attempt status after the change.'),
     credit_requirement_status: z
       .enum(['satisfied', 'failed'])
       .nullable()
@@ -97,7 +97,7 @@ export const supportNotificationRequestedSchema = z
       .string()
       .regex(
         new RegExp(
-          `^edx\\.special_exam\\.${EXAM_TYPES}\\.attempt\\.support_notification_requested$`,
+          `^edx\\.special_exam\\.${EXAM_TYPE_PATTERN}\\.attempt\\.support_notification_requested$`,
         ),
       )
       .describe(

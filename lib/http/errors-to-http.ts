@@ -1,43 +1,8 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { isTransientAwsError } from '../aws-clients.js';
 import { ConcurrentUpdate, MethodNotAllowed, ServiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { jsonResponse } from './api-gateway.js';
-
-/** Errors from AWS that mean "try again later" rather than "this request is wrong". */
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'LimitExceededException',
-]);
-const NETWORK = new Set([
-  'TimeoutError',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
-
-export function isDependencyFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const candidate = error as {
-    name?: string;
-    code?: string;
-    $fault?: string;
-    $retryable?: unknown;
-    $metadata?: unknown;
-  };
-  if (candidate.$metadata !== undefined) {
-    return (
-      candidate.$fault === 'server' ||
-      Boolean(candidate.$retryable) ||
-      THROTTLING.has(candidate.name ?? '')
-    );
-  }
-  return NETWORK.has(candidate.name ?? '') || NETWORK.has(candidate.code ?? '');
-}
 
 /**
  * The one place errors become HTTP answers:
@@ -58,7 +23,7 @@ export function errorToResponse(error: unknown, log: Logger): APIGatewayProxyRes
     });
     return jsonResponse(error.status, { detail: error.message, code: error.code }, headers);
   }
-  if (isDependencyFailure(error)) {
+  if (isTransientAwsError(error)) {
     log.error('dependency failed', { error });
     return jsonResponse(
       503,

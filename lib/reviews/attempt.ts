@@ -53,7 +53,9 @@ export interface Attempt extends AttemptRegistration {
 }
 
 /** edX's exam type, which names the analytics events. */
-export type ExamType = 'proctored' | 'practice' | 'timed';
+/** The exam kinds edX names in its tracking events. */
+export const EXAM_TYPES = ['proctored', 'practice', 'timed'] as const;
+export type ExamType = (typeof EXAM_TYPES)[number];
 
 export function examType(
   exam: Pick<AttemptRegistration['exam'], 'isProctored' | 'isPracticeExam'>,

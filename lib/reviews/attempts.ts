@@ -1,11 +1,25 @@
-import { MalformedPayload, UnknownAttempt } from '../errors.js';
+import { InternalAttemptNotFound, MalformedPayload } from '../errors.js';
 import { parseWith } from '../validation.js';
+import type { Attempt } from './attempt.js';
 import { attemptCodeSchema, attemptRegistrationSchema } from './attempt.js';
-import { type AttemptView, attemptView } from './attempt-view.js';
 import type { AttemptStore, ReviewStore } from './ports.js';
+import type { StoredRevision } from './review.js';
 
 /** The attempt use cases behind the internal API (register, read, archive). */
 export type AttemptDependencies = { store: AttemptStore & ReviewStore };
+
+/** An attempt with its latest review revision: what the internal API shows of it. */
+export interface AttemptRecord {
+  attempt: Attempt;
+  latest: StoredRevision | null;
+}
+
+async function withLatestRevision(
+  deps: AttemptDependencies,
+  attempt: Attempt,
+): Promise<AttemptRecord> {
+  return { attempt, latest: await deps.store.getLatestRevision(attempt.attemptCode) };
+}
 
 export function parseAttemptCode(value: string | undefined): string {
   const result = attemptCodeSchema.safeParse(value);
@@ -22,27 +36,27 @@ export async function registerAttempt(
   deps: AttemptDependencies,
   attemptCode: string,
   body: unknown,
-): Promise<AttemptView> {
+): Promise<AttemptRecord> {
   const registration = parseWith(attemptRegistrationSchema, body, 'attempt');
   const attempt = await deps.store.registerAttempt(attemptCode, registration);
-  return attemptView(attempt, await deps.store.getLatestRevision(attemptCode));
+  return withLatestRevision(deps, attempt);
 }
 
 export async function readAttempt(
   deps: AttemptDependencies,
   attemptCode: string,
-): Promise<AttemptView> {
+): Promise<AttemptRecord> {
   const attempt = await deps.store.getAttempt(attemptCode);
-  if (!attempt) throw new UnknownAttempt(attemptCode);
-  return attemptView(attempt, await deps.store.getLatestRevision(attemptCode));
+  if (!attempt) throw new InternalAttemptNotFound(attemptCode);
+  return withLatestRevision(deps, attempt);
 }
 
 /** edX's reset or removal: the attempt keeps its last status and later reviews never change it. */
 export async function archiveAttempt(
   deps: AttemptDependencies,
   attemptCode: string,
-): Promise<AttemptView> {
+): Promise<AttemptRecord> {
   const attempt = await deps.store.archiveAttempt(attemptCode);
-  if (!attempt) throw new UnknownAttempt(attemptCode);
-  return attemptView(attempt, await deps.store.getLatestRevision(attemptCode));
+  if (!attempt) throw new InternalAttemptNotFound(attemptCode);
+  return withLatestRevision(deps, attempt);
 }

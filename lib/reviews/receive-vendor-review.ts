@@ -1,4 +1,4 @@
-import { AttemptNotFound, BadReviewStatus, SuspiciousLookup } from '../errors.js';
+import { BadReviewStatus, CallbackAttemptNotFound, SuspiciousLookup } from '../errors.js';
 import type { Logger } from '../log.js';
 import { decideVendorWrite, type WriteResult, writeRevision } from './append-revision.js';
 import { contentHash, withoutKey } from './json.js';
@@ -41,7 +41,7 @@ export async function receiveVendorReview(
   const log = deps.log.child({ attemptCode });
 
   const { attempt, head } = await deps.store.getAttemptAndHead(attemptCode);
-  if (!attempt) throw new AttemptNotFound(attemptCode);
+  if (!attempt) throw new CallbackAttemptNotFound(attemptCode);
 
   if (!deps.allowCallbackSimulation) {
     const locator = review.examMetaData.ssiRecordLocator.toLowerCase();

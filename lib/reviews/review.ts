@@ -7,7 +7,8 @@ import type { ReviewStatus } from './statuses.js';
  */
 
 /** Where a comment came from: the vendor's two comment lists, or a staff member. */
-export type CommentSource = 'webcam' | 'desktop' | 'staff';
+export const COMMENT_SOURCES = ['webcam', 'desktop', 'staff'] as const;
+export type CommentSource = (typeof COMMENT_SOURCES)[number];
 
 export interface ReviewComment {
   start: number;
@@ -19,7 +20,8 @@ export interface ReviewComment {
   source: CommentSource;
 }
 
-export type RevisionSource = 'vendor' | 'staff';
+export const REVISION_SOURCES = ['vendor', 'staff'] as const;
+export type RevisionSource = (typeof REVISION_SOURCES)[number];
 
 /** A revision as written: everything but its number, which the store assigns under a guard. */
 export interface RevisionDraft {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BadReviewStatus, MalformedPayload, UnknownAttempt } from '../errors.js';
+import { BadReviewStatus, InternalAttemptNotFound, MalformedPayload } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseWith } from '../validation.js';
 import { decideStaffWrite, type WriteResult, writeRevision } from './append-revision.js';
@@ -37,7 +37,7 @@ export async function recordStaffReview(
   if (!isReviewStatus(reviewStatus)) throw new BadReviewStatus(reviewStatus);
 
   const { attempt, head } = await deps.store.getAttemptAndHead(attemptCode);
-  if (!attempt) throw new UnknownAttempt(attemptCode);
+  if (!attempt) throw new InternalAttemptNotFound(attemptCode);
 
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   const draft: RevisionDraft = {

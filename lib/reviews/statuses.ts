@@ -52,7 +52,13 @@ export const ATTEMPT_STATUSES = [
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /** The statuses a review can lead to. All of them are completed statuses. */
-export type ReviewOutcomeStatus = 'verified' | 'rejected' | 'error' | 'second_review_required';
+export const REVIEW_OUTCOME_STATUSES = [
+  'verified',
+  'rejected',
+  'error',
+  'second_review_required',
+] as const satisfies readonly (typeof COMPLETED_ATTEMPT_STATUSES)[number][];
+export type ReviewOutcomeStatus = (typeof REVIEW_OUTCOME_STATUSES)[number];
 
 export function isCompletedStatus(status: AttemptStatus): boolean {
   return (COMPLETED_ATTEMPT_STATUSES as readonly string[]).includes(status);

@@ -14,14 +14,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AttemptArchived } from '../errors.js';
 import type { Attempt, AttemptRegistration } from '../reviews/attempt.js';
 import type { JsonObject } from '../reviews/json.js';
-import {
-  type AttemptStore,
-  OutcomeConflict,
-  type ReviewStore,
-  RevisionConflict,
-  type WorkflowState,
-  type WorkflowStore,
-} from '../reviews/ports.js';
+import { type AttemptStore, type ReviewStore, RevisionConflict } from '../reviews/ports.js';
 import type {
   ReviewComment,
   ReviewHead,
@@ -30,7 +23,9 @@ import type {
 } from '../reviews/review.js';
 import type { AttemptStatus, ReviewStatus } from '../reviews/statuses.js';
 import { type RevisionOutcome, revisionOutcomeSchema } from '../workflow/outcome.js';
+import { OutcomeConflict, type WorkflowState, type WorkflowStore } from '../workflow/ports.js';
 import { packJson, unpackJson } from './blobs.js';
+import { ITEM_TYPES, REVISION_ITEM_TYPE } from './item-types.js';
 
 /**
  * DynamoDB adapter for attempts and reviews. The item layout is described in `README.md` beside
@@ -43,7 +38,6 @@ export interface DynamoDbStoreOptions {
 }
 
 export const HEAD_SK = 'HEAD';
-export const REVISION_ITEM_TYPE = 'review_revision';
 
 /** Fixed width, so revision 2's items never share a prefix with revision 20's. */
 export function revisionSk(revision: number): string {
@@ -255,7 +249,7 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
         Item: {
           attemptCode: pk,
           sk: str(chunkSk(revision, kind, index)),
-          itemType: str(kind === 'RAW' ? 'review_raw_chunk' : 'review_comments_chunk'),
+          itemType: str(kind === 'RAW' ? ITEM_TYPES.rawChunk : ITEM_TYPES.commentsChunk),
           data: { B: data },
         },
       },

@@ -1,15 +1,9 @@
 import { AttemptArchived } from '../errors.js';
 import type { Attempt, AttemptRegistration } from '../reviews/attempt.js';
-import {
-  type AttemptStore,
-  OutcomeConflict,
-  type ReviewStore,
-  RevisionConflict,
-  type WorkflowState,
-  type WorkflowStore,
-} from '../reviews/ports.js';
+import { type AttemptStore, type ReviewStore, RevisionConflict } from '../reviews/ports.js';
 import type { ReviewHead, RevisionDraft, StoredRevision } from '../reviews/review.js';
 import type { RevisionOutcome } from '../workflow/outcome.js';
+import { OutcomeConflict, type WorkflowState, type WorkflowStore } from '../workflow/ports.js';
 
 /** The workflow's bookkeeping on an attempt, kept apart so re-registration leaves it alone. */
 export interface AppliedReview {

@@ -1,8 +1,9 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { REVISION_SOURCES } from '../reviews/review.js';
 import { REVIEW_STATUSES } from '../reviews/statuses.js';
 import type { RevisionFacts } from '../workflow/outcome.js';
-import { REVISION_ITEM_TYPE } from './dynamodb-store.js';
+import { REVISION_ITEM_TYPE } from './item-types.js';
 
 /**
  * Reads a reviews-table stream record as Lambda delivers it. A new review revision is exactly one
@@ -20,7 +21,7 @@ export function isNewRevisionRecord(record: DynamoDBRecord): boolean {
 const revisionImageSchema = z.object({
   attemptCode: z.object({ S: z.string().min(1) }),
   revision: z.object({ N: z.string().regex(/^[1-9]\d{0,9}$/) }),
-  source: z.object({ S: z.enum(['vendor', 'staff']) }),
+  source: z.object({ S: z.enum(REVISION_SOURCES) }),
   reviewStatus: z.object({ S: z.enum(REVIEW_STATUSES) }),
   reviewedBy: z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]),
 });

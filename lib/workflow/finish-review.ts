@@ -1,7 +1,7 @@
-import { workflowEvents } from '../events/build.js';
 import type { Logger } from '../log.js';
-import { type EventPublisher, OutcomeConflict, type WorkflowStore } from '../reviews/ports.js';
+import { workflowEvents } from './events.js';
 import { planOutcome, type RevisionFacts, type RevisionOutcome } from './outcome.js';
+import { type EventPublisher, OutcomeConflict, type WorkflowStore } from './ports.js';
 
 export interface FinishReviewDependencies {
   store: WorkflowStore;

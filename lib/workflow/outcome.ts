@@ -1,7 +1,11 @@
 import * as z from 'zod';
 import type { Attempt } from '../reviews/attempt.js';
 import type { RevisionSource } from '../reviews/review.js';
-import { ATTEMPT_STATUSES, type ReviewStatus } from '../reviews/statuses.js';
+import {
+  ATTEMPT_STATUSES,
+  REVIEW_OUTCOME_STATUSES,
+  type ReviewStatus,
+} from '../reviews/statuses.js';
 import { decideStatus, isLegalTransition } from './decide-status.js';
 
 /** The immutable facts of one review revision, as its stream record carries them. */
@@ -23,13 +27,6 @@ export interface RevisionFacts {
  */
 export const DISPOSITIONS = ['applied', 'archived', 'superseded'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
-
-const REVIEW_OUTCOME_STATUSES = [
-  'verified',
-  'rejected',
-  'error',
-  'second_review_required',
-] as const;
 
 const count = z.number().int().nonnegative();
 

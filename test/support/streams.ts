@@ -2,7 +2,8 @@ import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamo
 import type { _Record as SdkStreamRecord } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StoredRevision } from '../../lib/reviews/review.js';
-import { HEAD_SK, REVISION_ITEM_TYPE, revisionSk } from '../../lib/store/dynamodb-store.js';
+import { HEAD_SK, revisionSk } from '../../lib/store/dynamodb-store.js';
+import { REVISION_ITEM_TYPE } from '../../lib/store/item-types.js';
 
 /** Stream records shaped the way Lambda hands them to a DynamoDB stream consumer. */
 

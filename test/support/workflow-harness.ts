@@ -3,9 +3,10 @@ import { createFinishReviewHandler } from '../../functions/finish-review/handler
 import { EventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
 import { createMetrics } from '../../lib/metrics.js';
 import type { AttemptRegistration } from '../../lib/reviews/attempt.js';
-import type { AttemptStore, ReviewStore, WorkflowStore } from '../../lib/reviews/ports.js';
+import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
 import type { RevisionDraft, StoredRevision } from '../../lib/reviews/review.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
+import type { WorkflowStore } from '../../lib/workflow/ports.js';
 import { lambdaContext } from '../../local/api/lambda-context.js';
 import { attemptRegistration, newAttemptCode } from './factories.js';
 import { FakeEventBridge } from './fake-eventbridge.js';

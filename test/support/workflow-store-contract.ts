@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OutcomeConflict } from '../../lib/reviews/ports.js';
 import type { StoredRevision } from '../../lib/reviews/review.js';
 import { planOutcome, type RevisionOutcome } from '../../lib/workflow/outcome.js';
+import { OutcomeConflict } from '../../lib/workflow/ports.js';
 import { attemptRegistration } from './factories.js';
 import {
   appendRevision,

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { eventId } from '../../lib/events/build.js';
 import {
   chunkEntries,
   EventBridgePublisher,
@@ -11,6 +10,7 @@ import {
 } from '../../lib/events/eventbridge-publisher.js';
 import type { WorkflowEvent } from '../../lib/events/schemas.js';
 import { createMetrics } from '../../lib/metrics.js';
+import { eventId } from '../../lib/workflow/events.js';
 import { FakeEventBridge } from '../support/fake-eventbridge.js';
 import { capturedLog } from '../support/harness.js';
 

@@ -1,9 +1,9 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { describe, expect, it } from 'vitest';
-import { eventId } from '../../lib/events/build.js';
-import type { WorkflowStore } from '../../lib/reviews/ports.js';
 import type { StoredRevision } from '../../lib/reviews/review.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
+import { eventId } from '../../lib/workflow/events.js';
+import type { WorkflowStore } from '../../lib/workflow/ports.js';
 import { attemptRegistration } from '../support/factories.js';
 import { toPublished } from '../support/fake-eventbridge.js';
 import {

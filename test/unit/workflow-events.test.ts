@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DETAIL_TYPES, EVENT_SCHEMAS } from '../../lib/events/schemas.js';
+import type { ReviewOutcomeStatus } from '../../lib/reviews/statuses.js';
 import {
   attemptStatusChanged,
   eventId,
@@ -7,9 +9,7 @@ import {
   reviewReceived,
   supportNotificationRequested,
   workflowEvents,
-} from '../../lib/events/build.js';
-import { DETAIL_TYPES, EVENT_SCHEMAS } from '../../lib/events/schemas.js';
-import type { ReviewOutcomeStatus } from '../../lib/reviews/statuses.js';
+} from '../../lib/workflow/events.js';
 import type { RevisionFacts, RevisionOutcome } from '../../lib/workflow/outcome.js';
 
 function facts(overrides: Partial<RevisionFacts> = {}): RevisionFacts {

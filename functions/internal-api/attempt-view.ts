@@ -1,5 +1,5 @@
-import type { Attempt } from './attempt.js';
-import type { StoredRevision } from './review.js';
+import type { Attempt } from '../../lib/reviews/attempt.js';
+import type { StoredRevision } from '../../lib/reviews/review.js';
 
 /** The internal API's representation of an attempt (CONTRACT 1.2), field order as documented. */
 export function attemptView(attempt: Attempt, latest: StoredRevision | null) {

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { examType } from '../reviews/attempt.js';
-import { SUPPORT_NOTIFICATION_STATUS } from '../reviews/statuses.js';
-import { creditRequirementStatus } from '../workflow/decide-status.js';
-import type { RevisionFacts, RevisionOutcome } from '../workflow/outcome.js';
 import type {
   AttemptStatusChangedDetail,
   DetailType,
   ReviewReceivedDetail,
   SupportNotificationRequestedDetail,
   WorkflowEvent,
-} from './schemas.js';
+} from '../events/schemas.js';
+import { examType } from '../reviews/attempt.js';
+import { SUPPORT_NOTIFICATION_STATUS } from '../reviews/statuses.js';
+import { creditRequirementStatus } from './decide-status.js';
+import type { RevisionFacts, RevisionOutcome } from './outcome.js';
 
 /**
  * Pure builders for the workflow's events (CONTRACT 3). Everything comes from the revision's

@@ -1,0 +1,49 @@
+import type { WorkflowEvent } from '../events/schemas.js';
+import type { Attempt } from '../reviews/attempt.js';
+import type { RevisionOutcome } from './outcome.js';
+
+/**
+ * What the finish-review workflow needs from the outside world. `lib/store/` implements the store
+ * (DynamoDB and in memory), `lib/events/` the publisher.
+ */
+
+/** What the finish-review workflow knows about one revision before it acts. */
+export interface WorkflowState {
+  /** The attempt, live or archived; null when it does not exist. */
+  attempt: Attempt | null;
+  /** The newest revision applied to the attempt so far, or null when none was. */
+  appliedRevision: number | null;
+  /** False when the revision item itself is gone. */
+  revisionExists: boolean;
+  /** The outcome recorded when this revision was processed before, or null. */
+  outcome: RevisionOutcome | null;
+}
+
+/** Storage for the finish-review workflow (layout in `lib/store/README.md`, "Workflow bookkeeping"). */
+export interface WorkflowStore {
+  /** The attempt, its applied revision and the revision's recorded outcome, read together. */
+  getWorkflowState(attemptCode: string, revision: number): Promise<WorkflowState>;
+  /**
+   * Records a revision's outcome on the revision, once, and, when the outcome is `applied`, sets
+   * the attempt's status, applied revision and attribution in the same atomic step. The attempt
+   * update only happens while the attempt is live, still has `outcome.fromStatus` and has no
+   * applied revision as new as this one. Throws `OutcomeConflict` when any of that no longer
+   * holds or the outcome was already recorded, so the caller can re-read.
+   */
+  recordOutcome(attemptCode: string, revision: number, outcome: RevisionOutcome): Promise<void>;
+}
+
+/** The attempt or the revision changed between the workflow's read and its write. */
+export class OutcomeConflict extends Error {
+  override readonly name = 'OutcomeConflict';
+  constructor(attemptCode: string, revision: number) {
+    super(
+      `Attempt ${attemptCode} or its revision ${revision} changed while the outcome was written`,
+    );
+  }
+}
+
+/** Publishes workflow events; resolves only once every event was accepted. */
+export interface EventPublisher {
+  publish(events: readonly WorkflowEvent[]): Promise<void>;
+}
