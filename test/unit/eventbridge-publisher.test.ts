@@ -333,3 +333,106 @@ describe('EventBridgePublisher: failures', () => {
     expect(eventBridge.calls.map((call) => call.length)).toEqual([2, 1]);
   });
 });
+
+describe('EventBridgePublisher: groups (a batch of revisions)', () => {
+  /** Groups of events, one group per attempt code, `sizes[i]` events in group i. */
+  function groups(...sizes: number[]): WorkflowEvent[][] {
+    let next = 0;
+    return sizes.map((size, group) =>
+      Array.from({ length: size }, () => {
+        const item = event(next++);
+        return { ...item, detail: { ...item.detail, attempt_code: `GROUP-${group}` } };
+      }),
+    );
+  }
+
+  it('packs the events of every group into shared calls of ten, in group order', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+
+    const failures = await publisher.publishGroups(groups(3, 3, 3, 3, 2, 3, 3));
+
+    expect(failures.size).toBe(0);
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([10, 10]);
+    expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual(
+      groups(3, 3, 3, 3, 2, 3, 3)
+        .flat()
+        .map((item) => item.detail.attempt_code),
+    );
+  });
+
+  it('fails exactly the group whose entry was refused, after retrying it', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge().failEntries(
+      (detail) => detail.attempt_code === 'GROUP-1',
+    );
+    const { publisher } = publisherFor(eventBridge, { maxAttempts: 3 });
+
+    // Act
+    const failures = await publisher.publishGroups(groups(2, 2, 2));
+
+    // Assess
+    expect([...failures.keys()]).toEqual([1]);
+    expect(failures.get(1)).toBeInstanceOf(EventsNotPublished);
+    expect(failures.get(1)).toMatchObject({
+      failures: [{ errorCode: 'InternalFailure' }, { errorCode: 'InternalFailure' }],
+    });
+    // Only the refused entries are sent again.
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([6, 2, 2]);
+    expect(new Set(eventBridge.published().map((item) => codeOf(item.detail)))).toEqual(
+      new Set(['GROUP-0', 'GROUP-2']),
+    );
+  });
+
+  it('fails a group at once on a permanent error and stops sending its other entries', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge()
+      .failEntries((detail) => detail.event_id === event(2).detail.event_id, {
+        errorCode: 'MalformedDetail',
+      })
+      .failEntries((detail) => detail.attempt_code !== 'GROUP-0', { calls: 1 });
+    const { publisher } = publisherFor(eventBridge);
+
+    // Act
+    const failures = await publisher.publishGroups(groups(2, 2, 2));
+
+    // Assess
+    expect([...failures.keys()]).toEqual([1]);
+    expect(failures.get(1)).toMatchObject({ failures: [{ errorCode: 'MalformedDetail' }] });
+    // The second call resends group 2's entries only; group 1's other entry is not resent.
+    expect(
+      eventBridge.calls.map((call) => call.map((entry) => codeOf(JSON.parse(entry.Detail ?? '')))),
+    ).toEqual([
+      ['GROUP-0', 'GROUP-0', 'GROUP-1', 'GROUP-1', 'GROUP-2', 'GROUP-2'],
+      ['GROUP-2', 'GROUP-2'],
+    ]);
+  });
+
+  it('fails the groups of a call refused as a whole, and only those', async () => {
+    const eventBridge = new FakeEventBridge().failCall('AccessDeniedException', 400);
+    const { publisher } = publisherFor(eventBridge);
+
+    // 12 events: groups 0-3 fill the first call, group 4 lands in the second.
+    const failures = await publisher.publishGroups(groups(3, 3, 3, 1, 2));
+
+    expect([...failures.keys()]).toEqual([0, 1, 2, 3]);
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([10, 2]);
+    expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual([
+      'GROUP-4',
+      'GROUP-4',
+    ]);
+  });
+
+  it('fails a group holding an event too large for any call, and sends the others', async () => {
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+    const [first, second] = groups(1, 2);
+    const oversized = [...(second ?? []), event(9, 'x'.repeat(MAX_CALL_BYTES))];
+
+    const failures = await publisher.publishGroups([first ?? [], oversized]);
+
+    expect([...failures.keys()]).toEqual([1]);
+    expect(failures.get(1)).toMatchObject({ failures: [{ errorCode: 'EventTooLarge' }] });
+    expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual(['GROUP-0']);
+  });
+});
