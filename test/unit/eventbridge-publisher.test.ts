@@ -14,15 +14,19 @@ import { eventId } from '../../lib/workflow/events.js';
 import { FakeEventBridge } from '../support/fake-eventbridge.js';
 import { capturedLog } from '../support/harness.js';
 
-function event(index: number, examName = 'Midterm Exam'): WorkflowEvent {
+function event(
+  index: number,
+  examName = 'Midterm Exam',
+  attemptCode = `CODE-${index}`,
+): WorkflowEvent {
   return {
     detailType: 'support_notification_requested',
     time: '2026-03-04T05:06:07.000Z',
     detail: {
-      event_id: eventId(`CODE-${index}`, 1, 'support_notification_requested'),
+      event_id: eventId(attemptCode, index + 1, 'support_notification_requested'),
       course_id: 'course-v1:ExampleX+CS101+2024_T1',
-      attempt_code: `CODE-${index}`,
-      review_revision: 1,
+      attempt_code: attemptCode,
+      review_revision: index + 1,
       event_name: 'edx.special_exam.proctored.attempt.support_notification_requested',
       exam_id: 42,
       exam_name: examName,
@@ -339,10 +343,7 @@ describe('EventBridgePublisher: groups (a batch of revisions)', () => {
   function groups(...sizes: number[]): WorkflowEvent[][] {
     let next = 0;
     return sizes.map((size, group) =>
-      Array.from({ length: size }, () => {
-        const item = event(next++);
-        return { ...item, detail: { ...item.detail, attempt_code: `GROUP-${group}` } };
-      }),
+      Array.from({ length: size }, () => event(next++, 'Midterm Exam', `GROUP-${group}`)),
     );
   }
 
@@ -387,9 +388,12 @@ describe('EventBridgePublisher: groups (a batch of revisions)', () => {
   it('fails a group at once on a permanent error and stops sending its other entries', async () => {
     // Prepare
     const eventBridge = new FakeEventBridge()
-      .failEntries((detail) => detail.event_id === event(2).detail.event_id, {
-        errorCode: 'MalformedDetail',
-      })
+      .failEntries(
+        (detail) => detail.event_id === event(2, 'Midterm Exam', 'GROUP-1').detail.event_id,
+        {
+          errorCode: 'MalformedDetail',
+        },
+      )
       .failEntries((detail) => detail.attempt_code !== 'GROUP-0', { calls: 1 });
     const { publisher } = publisherFor(eventBridge);
 
