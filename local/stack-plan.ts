@@ -19,6 +19,10 @@ export interface LocalFunction {
   entry: string;
   /** The function's environment as deployed, with references resolved to local names. */
   environment: Record<string, string | LocalSecretReference>;
+  /** Its reserved concurrency, when the template sets one. */
+  reservedConcurrency: number | undefined;
+  /** Its timeout (Lambda's default, 3 s, when the template sets none). */
+  timeoutSeconds: number;
 }
 
 /** An environment value that names a Secrets Manager secret; the local stack supplies a value. */
@@ -190,11 +194,10 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
   for (const key of Object.keys(FUNCTION_ENTRIES) as FunctionKey[]) {
     const logicalId = logicalIdOf(stateless, stateless.functions[key]);
     keyByLogicalId.set(logicalId, key);
-    const variables = (
-      (statelessTemplate.resources[logicalId]?.Properties?.Environment ?? {}) as {
-        Variables?: Record<string, unknown>;
-      }
-    ).Variables;
+    const properties = statelessTemplate.resources[logicalId]?.Properties ?? {};
+    const variables = ((properties.Environment ?? {}) as { Variables?: Record<string, unknown> })
+      .Variables;
+    const reserved = properties.ReservedConcurrentExecutions;
     functions[key] = {
       key,
       logicalId,
@@ -205,6 +208,8 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
           resolver.environmentValue(value, statelessTemplate),
         ]),
       ),
+      reservedConcurrency: typeof reserved === 'number' ? reserved : undefined,
+      timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
     };
   }
   const functionKey = (logicalId: string | undefined, what: string): FunctionKey => {

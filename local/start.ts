@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { FunctionKey } from '../cdk/function-entries.js';
 import { parseDeploymentSettings } from '../cdk/stacks.js';
 import { ConfigError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
@@ -19,6 +20,7 @@ import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-prox
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { type Faults, faultsActive, parseFaults } from './faults.js';
+import { type FunctionPool, type FunctionPoolStats, functionPool } from './function-pool.js';
 import { probePort } from './ports.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
 import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
@@ -33,6 +35,13 @@ import { createTableInput } from './template.js';
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 const REGION = 'us-east-1';
 
+/**
+ * The concurrency of a function whose template sets no reserved concurrency. In AWS such a
+ * function shares the account's unreserved pool (1,000 by default); on one developer machine ten
+ * instances already keep DynamoDB Local busy, and more would only queue inside it.
+ */
+export const DEFAULT_FUNCTION_CONCURRENCY = 10;
+
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {
   dynamodb: { requests: Record<string, number>; throttled: number };
@@ -43,6 +52,8 @@ export interface LocalMetrics {
     failedEntries: number;
   };
   stream: { invocations: number; records: number };
+  /** Each function's instances and queue (see `local/function-pool.ts`). */
+  functions: FunctionPoolStats[];
 }
 
 export interface LocalStack {
@@ -92,14 +103,31 @@ async function ensureTables(endpoint: string, plan: LocalPlan): Promise<void> {
   }
 }
 
+/** Entry modules read the environment while they load: one load at a time. */
+let loading: Promise<unknown> = Promise.resolve();
+
 /**
  * Imports a function's real entry point with the environment it would have when deployed. Entry
- * modules read their settings once at load, so each sees only its own variables.
+ * modules read their settings once at load, so each sees only its own variables. Each `instance`
+ * is a fresh copy of the entry module (its own settings, clients and sockets), as each Lambda
+ * execution environment is; the modules it imports are shared.
  */
-async function loadHandler<T>(
+function loadHandler<T>(
   fn: LocalFunction,
   common: Record<string, string>,
   secrets: LocalSecrets,
+  instance = 0,
+): Promise<T> {
+  const load = loading.then(() => importHandler<T>(fn, common, secrets, instance));
+  loading = load.catch(() => undefined);
+  return load;
+}
+
+async function importHandler<T>(
+  fn: LocalFunction,
+  common: Record<string, string>,
+  secrets: LocalSecrets,
+  instance: number,
 ): Promise<T> {
   const environment: Record<string, string> = { ...common };
   for (const [name, value] of Object.entries(fn.environment)) {
@@ -116,9 +144,9 @@ async function loadHandler<T>(
   const saved = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
   Object.assign(process.env, environment);
   try {
-    const module = (await import(pathToFileURL(join(REPOSITORY_ROOT, fn.entry)).href)) as {
-      handler?: T;
-    };
+    const url = pathToFileURL(join(REPOSITORY_ROOT, fn.entry));
+    if (instance > 0) url.searchParams.set('instance', String(instance));
+    const module = (await import(url.href)) as { handler?: T };
     if (!module.handler) throw new ConfigError(`${fn.entry} exports no handler`);
     return module.handler;
   } finally {
@@ -215,10 +243,19 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       CALLBACK_SECRET: settings.CALLBACK_SECRET,
       VIDEO_URL_KEY: await videoUrlKey(settings),
     };
-    const handlers = new Map<string, unknown>();
+    const pools = new Map<FunctionKey, FunctionPool<unknown, unknown>>();
     for (const fn of Object.values(plan.functions)) {
-      handlers.set(fn.key, await loadHandler(fn, common, secrets));
+      const pool = functionPool<unknown, unknown>({
+        name: fn.key,
+        concurrency: fn.reservedConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        start: (instance) => loadHandler(fn, common, secrets, instance),
+      });
+      await pool.warm();
+      pools.set(fn.key, pool);
     }
+    const invoker = <H>(key: FunctionKey) =>
+      (pools.get(key) as FunctionPool<unknown, unknown>).invoke as H;
 
     const streamCounters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
     for (const mapping of plan.streamMappings) {
@@ -227,7 +264,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
         tableName: mapping.tableName,
         mapping: mappingFromTemplate(mapping.properties),
         handler: instrumentStreamHandler(
-          handlers.get(mapping.functionKey) as StreamHandler,
+          invoker<StreamHandler>(mapping.functionKey),
           faults,
           streamCounters,
         ),
@@ -244,6 +281,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       dynamodb: proxy.stats(),
       eventbridge: bus.stats(),
       stream: { ...streamCounters },
+      functions: [...pools.values()].map((pool) => pool.stats()),
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 
@@ -251,7 +289,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       resource: route.resource,
       methods: route.methods,
       functionName: plan.functions[route.functionKey].logicalId,
-      handler: handlers.get(route.functionKey) as ProxyHandler,
+      handler: invoker<ProxyHandler>(route.functionKey),
     }));
     const api: LocalApi = await startLocalApi({
       routes,

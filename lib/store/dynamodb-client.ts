@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { endpointConfig } from '../aws-clients.js';
+import { endpointConfig, requestHandlerConfig } from '../aws-clients.js';
 
 export interface DynamoDbClientOptions {
   /** A local engine's URL; unset in AWS. */
@@ -15,6 +15,6 @@ export function createDynamoDbClient(options: DynamoDbClientOptions = {}): Dynam
   return new DynamoDBClient({
     ...endpointConfig(options.endpoint),
     maxAttempts: 4,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    requestHandler: requestHandlerConfig({ connectionTimeout: 1_000, requestTimeout: 3_000 }),
   });
 }

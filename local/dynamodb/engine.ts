@@ -151,7 +151,9 @@ export async function startDynamoDbLocal(
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createDynamoDbClient({ endpoint });
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  // The JVM can take a minute to answer on a loaded machine (two stacks starting at once, a
+  // shared CI runner); a dead engine still fails the start, by exiting.
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   try {
     for (;;) {
       if (exited) throw new DynamoDbLocalError(`DynamoDB Local exited during start:\n${output}`);
