@@ -61,7 +61,7 @@ import { type Logger, silentLogger } from '../../lib/log.js';
 import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
 import { lambdaContext } from '../api/lambda-context.js';
 import { compilePattern, type EventMatcher } from '../event-bus/pattern.js';
-import { JsonLinesWriter } from '../event-bus/server.js';
+import { JsonLinesWriter } from '../json-lines.js';
 
 // ---------------------------------------------------------------------------------------------
 // Mapping settings
