@@ -256,6 +256,9 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       const runner: StreamRunner = await startStreamRunner({
         dynamoDbEndpoint: dynamo.endpoint,
         tableName: mapping.tableName,
+        partitionKey: plan.tables
+          .find((table) => table.logicalId === mapping.tableName)
+          ?.keySchema.find((key) => key.KeyType === 'HASH')?.AttributeName,
         mapping: mappingFromTemplate(mapping.properties),
         handler: instrumentStreamHandler(
           invoker<StreamHandler>(mapping.functionKey),
