@@ -421,7 +421,7 @@ function toHead(item: Record<string, AttributeValue>): ReviewHead {
 }
 
 function toOutcome(map: Record<string, AttributeValue>): RevisionOutcome {
-  const parsed = revisionOutcomeSchema.safeParse(unmarshall(map));
+  const parsed = revisionOutcomeSchema().safeParse(unmarshall(map));
   if (!parsed.success) throw new Error('Stored revision outcome is unreadable');
   return parsed.data;
 }
