@@ -42,6 +42,16 @@ const REGION = 'us-east-1';
  */
 export const DEFAULT_FUNCTION_CONCURRENCY = 10;
 
+/**
+ * Requests the stream consumers may have at DynamoDB Local at once. In AWS the table serves every
+ * function without one slowing another; locally one engine on a developer machine serves them
+ * all, and a parallel workflow (ten batches, each working on many attempts) would crowd out the
+ * requests a caller is waiting on until those ran past their function's timeout. Capped, the
+ * workflow still keeps the engine busy (it hardly serves more at higher concurrency) and the API
+ * functions' requests get through.
+ */
+export const STREAM_CONSUMER_ENGINE_SHARE = 4;
+
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {
   dynamodb: { requests: Record<string, number>; throttled: number };
@@ -157,6 +167,19 @@ async function importHandler<T>(
   }
 }
 
+/** Both proxies' counters as one. */
+function mergeProxyStats(
+  ...all: ReturnType<DynamoDbProxy['stats']>[]
+): ReturnType<DynamoDbProxy['stats']> {
+  const requests: Record<string, number> = {};
+  for (const stats of all) {
+    for (const [operation, count] of Object.entries(stats.requests)) {
+      requests[operation] = (requests[operation] ?? 0) + count;
+    }
+  }
+  return { requests, throttled: all.reduce((sum, stats) => sum + stats.throttled, 0) };
+}
+
 /** The attempt code a stream record is about, from its keys. */
 function recordAttemptCode(record: DynamoDBRecord): string {
   return record.dynamodb?.Keys?.attemptCode?.S ?? '';
@@ -209,13 +232,22 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
     });
     stops.push(() => dynamo.stop());
     await ensureTables(dynamo.endpoint, plan);
-    // The functions reach the engine through a counting (and, with FAULTS, throttling) proxy.
+    // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
+    // one for the functions behind the API, one for the stream consumers, whose share is capped.
     const proxy: DynamoDbProxy = await startDynamoDbProxy({
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
       random: faults.random,
     });
     stops.push(() => proxy.stop());
+    const streamProxy: DynamoDbProxy = await startDynamoDbProxy({
+      target: dynamo.endpoint,
+      throttle: faults.dynamoDbThrottle,
+      random: faults.random,
+      maxInFlight: STREAM_CONSUMER_ENGINE_SHARE,
+    });
+    stops.push(() => streamProxy.stop());
+    const streamConsumers = new Set(plan.streamMappings.map((mapping) => mapping.functionKey));
 
     const bus: LocalEventBus = await startEventBus({
       dataDir: settings.dataDir,
@@ -243,7 +275,15 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
         name: fn.key,
         concurrency: fn.reservedConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY,
         timeoutMs: fn.timeoutSeconds * 1000,
-        start: (instance) => loadHandler(fn, common, secrets, instance),
+        start: (instance) =>
+          loadHandler(
+            fn,
+            streamConsumers.has(fn.key)
+              ? { ...common, DYNAMODB_ENDPOINT: streamProxy.endpoint }
+              : common,
+            secrets,
+            instance,
+          ),
       });
       await pool.warm();
       pools.set(fn.key, pool);
@@ -275,7 +315,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
     }
 
     const metrics = (): LocalMetrics => ({
-      dynamodb: proxy.stats(),
+      dynamodb: mergeProxyStats(proxy.stats(), streamProxy.stats()),
       eventbridge: bus.stats(),
       stream: { ...streamCounters },
       functions: [...pools.values()].map((pool) => pool.stats()),
