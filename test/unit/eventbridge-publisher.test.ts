@@ -662,3 +662,47 @@ describe('EventBridgePublisher: defaults', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(35);
   });
 });
+
+describe('EventBridgePublisher: entry sizes and call limits', () => {
+  /** An entry of exactly `bytes` bytes as EventBridge counts them: no time, no source. */
+  const sized = (bytes: number, detailType: string | null = 'x') => ({
+    ...(detailType === null ? {} : { DetailType: detailType }),
+    Detail: 'd'.repeat(bytes - (detailType?.length ?? 0)),
+  });
+
+  it('counts resources and leaves out the time when there is none', () => {
+    expect(
+      entrySize({ Source: 'src', DetailType: 'dt', Detail: '{}', Resources: ['arn:é', 'arn:b'] }),
+    ).toBe(3 + 2 + 2 + 6 + 5);
+    expect(entrySize({})).toBe(0);
+  });
+
+  it('refuses an entry of exactly 256 KB and accepts one a byte smaller', () => {
+    expect(chunkEntries([sized(MAX_CALL_BYTES - 1)], (item) => item)).toHaveLength(1);
+    expect(() => chunkEntries([sized(MAX_CALL_BYTES)], (item) => item)).toThrow(
+      new EventTooLarge('x', MAX_CALL_BYTES),
+    );
+  });
+
+  it('names an entry without a detail-type as unknown', () => {
+    expect(() => chunkEntries([sized(MAX_CALL_BYTES, null)], (item) => item)).toThrow(
+      `A unknown event of ${MAX_CALL_BYTES} bytes exceeds the PutEvents entry limit`,
+    );
+  });
+
+  it('starts a new call when the entries would total exactly 256 KB', () => {
+    const half = MAX_CALL_BYTES / 2;
+
+    expect(
+      chunkEntries([sized(half), sized(half)], (item) => item).map((chunk) => chunk.length),
+    ).toEqual([1, 1]);
+    expect(
+      chunkEntries([sized(half), sized(half - 1)], (item) => item).map((chunk) => chunk.length),
+    ).toEqual([2]);
+  });
+
+  it('names its errors', () => {
+    expect(new EventTooLarge('x', 1).name).toBe('EventTooLarge');
+    expect(new EventsNotPublished([], 1).name).toBe('EventsNotPublished');
+  });
+});
