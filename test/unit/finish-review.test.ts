@@ -701,6 +701,30 @@ describe('finish-review: holding back after a failure', () => {
     expect((await store.getAttempt(other))?.status).toBe('verified');
   });
 
+  it('ignores a record that carries no stream data', async () => {
+    const { invoke } = workflowHarness();
+    const { dynamodb: _dynamodb, ...bare } = headInsert('CODE', 1);
+
+    const response = await invoke(streamEvent([bare]));
+
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('names a failed record without a sequence number "unknown" in the warning', async () => {
+    const { store, invoke, logs } = workflowHarness();
+    const attemptCode = await registeredAttempt(store);
+    const good = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    const broken = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    if (broken.dynamodb?.NewImage) broken.dynamodb.NewImage.reviewStatus = { S: 'Bogus' };
+    delete broken.dynamodb?.SequenceNumber;
+
+    await invoke(streamEvent([good, broken, headInsert(attemptCode, 2)])).catch(() => undefined);
+
+    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([
+      expect.objectContaining({ failedAt: 'unknown', heldBack: 1 }),
+    ]);
+  });
+
   it('names the failed record in the error of each held-back one', () => {
     const error = new HeldBackAfterFailure('4200');
 

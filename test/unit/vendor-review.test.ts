@@ -41,3 +41,12 @@ describe('parseVendorReview', () => {
     );
   });
 });
+
+describe('parseVendorReview: error messages', () => {
+  it('says the review payload is malformed and why, naming the field', () => {
+    const payload = vendorPayload({ attemptCode: 'A' });
+    payload.reviewStatus = 3;
+
+    expect(() => parseVendorReview(payload)).toThrow(/^Malformed review payload: .*reviewStatus/);
+  });
+});
