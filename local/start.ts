@@ -13,6 +13,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { parseDeploymentSettings } from '../cdk/stacks.js';
 import { ConfigError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { SETTINGS_EXIT_CODE } from '../lib/setting-rules.js';
 import { createDynamoDbClient } from '../lib/store/dynamodb-client.js';
 import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api/server.js';
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
@@ -63,7 +64,7 @@ interface LocalSecrets {
 
 /** A video URL key kept in the data folder, so links stored earlier stay decryptable. */
 async function videoUrlKey(settings: LocalSettings): Promise<string> {
-  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY;
+  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY.join(',');
   const file = join(settings.dataDir, 'video-url.key');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const key = randomBytes(32).toString('hex');
@@ -212,7 +213,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       EVENTBRIDGE_ENDPOINT: bus.endpoint,
     };
     const secrets: LocalSecrets = {
-      CALLBACK_SECRET: settings.CALLBACK_SECRET,
+      CALLBACK_SECRET: settings.CALLBACK_SECRET.join(','),
       VIDEO_URL_KEY: await videoUrlKey(settings),
     };
     const handlers = new Map<string, unknown>();
@@ -291,7 +292,7 @@ async function main(): Promise<void> {
     settings = readLocalSettings();
   } catch (error) {
     console.error((error as Error).message);
-    process.exit(2);
+    process.exit(error instanceof ConfigError ? SETTINGS_EXIT_CODE : 1);
   }
   const log = createLogger({ level: settings.LOG_LEVEL, service: 'local-stack' });
   let stack: LocalStack;
@@ -299,7 +300,7 @@ async function main(): Promise<void> {
     stack = await startLocalStack(settings, log);
   } catch (error) {
     console.error(`Local stack failed to start: ${(error as Error).message}`);
-    process.exit(1);
+    process.exit(error instanceof ConfigError ? SETTINGS_EXIT_CODE : 1);
   }
 
   let stopping = false;
@@ -317,7 +318,7 @@ async function main(): Promise<void> {
 
   const secretNote =
     settings.CALLBACK_AUTH === 'hmac'
-      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET}`
+      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET.join(',')}`
       : 'callbacks are not signed (CALLBACK_AUTH=none)';
   console.error(
     [
