@@ -19,10 +19,12 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
+import { functionAccess } from './function-access.js';
 import type { FunctionKey } from './function-entries.js';
+import { CallbackResponseMetrics, metricsNamespace } from './metrics.js';
 import { CALLBACK_PATH, ReviewApi } from './review-api.js';
 import { ServiceAlarms } from './service-alarms.js';
-import { ServiceFunction } from './service-function.js';
+import { ServiceFunction, type ServiceResources } from './service-function.js';
 import type { DeploymentSettings } from './settings.js';
 import type { StatefulStack } from './stateful-stack.js';
 
@@ -68,8 +70,13 @@ export class StatelessStack extends Stack {
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
     const flag = (value: boolean) => (value ? 'true' : 'false');
+    const common = {
+      logLevel: settings.logLevel,
+      metricsNamespace: metricsNamespace(settings.stage),
+      ...logs,
+    };
 
-    // Functions: settings from CDK context, secrets by ARN only, least-privilege grants.
+    // Functions: settings from CDK context; what each may reach is declared in function-access.ts.
     this.reviewCallbackFunction = new ServiceFunction(this, 'ReviewCallbackFunction', {
       entry: 'reviewCallback',
       description: `POST ${CALLBACK_PATH}/ (vendor review callback)`,
@@ -77,44 +84,29 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(10),
       // Caps what a flood of callbacks can take from the account and from DynamoDB.
       reservedConcurrentExecutions: settings.callbackReservedConcurrency,
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
     const callback = this.reviewCallbackFunction;
-    callback.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'read');
-    callback.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
     callback.addEnvironment('ALLOW_REVIEW_UPDATES', flag(settings.allowReviewUpdates));
     callback.addEnvironment('ALLOW_CALLBACK_SIMULATION', flag(settings.allowCallbackSimulation));
     callback.addEnvironment('CALLBACK_AUTH', settings.callbackAuth);
-    if (settings.callbackAuth === 'hmac') {
-      callback.bindSecret('CALLBACK_SECRET_ARN', stateful.callbackSecret);
-    }
-    callback.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
 
     this.internalApiFunction = new ServiceFunction(this, 'InternalApiFunction', {
       entry: 'internalApi',
       description: '/internal/attempts/* (LMS and staff API)',
       memorySize: 512,
       timeout: Duration.seconds(10),
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
-    this.internalApiFunction.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
-    this.internalApiFunction.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
 
     this.finishReviewFunction = new ServiceFunction(this, 'FinishReviewFunction', {
       entry: 'finishReview',
       description: 'Applies each new review revision to its attempt and publishes the events',
       memorySize: 512,
       timeout: Duration.seconds(60),
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
     const workflow = this.finishReviewFunction;
-    workflow.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
-    // The workflow records each revision's outcome on the revision item.
-    workflow.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
-    workflow.bindEventBus(stateful.eventBus);
     workflow.addEnvironment('EVENT_SOURCE', settings.eventSource);
     workflow.addEnvironment(
       'REQUIRE_FAILURE_SECOND_REVIEWS',
@@ -126,6 +118,15 @@ export class StatelessStack extends Stack {
       internalApi: this.internalApiFunction,
       finishReview: this.finishReviewFunction,
     };
+    const resources: ServiceResources = {
+      tables: { attempts: stateful.attemptsTable, reviews: stateful.reviewsTable },
+      secrets: { callbackSecret: stateful.callbackSecret, videoUrlKey: stateful.videoUrlKey },
+      eventBus: stateful.eventBus,
+    };
+    const access = functionAccess(settings);
+    for (const key of Object.keys(this.functions) as FunctionKey[]) {
+      this.functions[key].bindAccess(access[key], resources);
+    }
 
     // Stream → workflow. SQS as the on-failure destination: it receives the shard and sequence
     // range of a batch that exhausted its retries; the revisions themselves stay in the reviews
@@ -215,9 +216,16 @@ export class StatelessStack extends Stack {
       ],
     });
 
+    const callbackResponses = new CallbackResponseMetrics(this, 'CallbackResponses', {
+      accessLogs: api.accessLogs,
+      stage: settings.stage,
+      callbackPath: CALLBACK_PATH,
+    });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       stage: settings.stage,
       functions: this.functions,
+      callbackResponses,
+      webAcl: { name: api.webAclName, rules: api.wafRules },
       streamConsumer: this.finishReviewFunction,
       deadLetterQueues: {
         streamFailures: this.streamFailureQueue,

@@ -27,7 +27,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
-import { type Faults, faultsActive, parseFaults } from './faults.js';
+import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
 import { type HealthReport, healthReport, probeHttp, StreamsWatch } from './health.js';
 import { probePort } from './ports.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
@@ -256,13 +256,7 @@ export async function startLocalStack(
       rules: plan.rules,
       region: REGION,
       log,
-      faults: {
-        entry: () =>
-          faults.putEventsEntryFailure > 0 && faults.random() < faults.putEventsEntryFailure
-            ? { errorCode: 'InternalFailure', errorMessage: 'Injected fault: internal failure' }
-            : undefined,
-        throttle: () => faults.putEventsThrottle > 0 && faults.random() < faults.putEventsThrottle,
-      },
+      faults: eventBusFaults(faults),
     });
     stops.push(() => bus.stop());
 
