@@ -77,19 +77,37 @@ export interface LocalStackOptions {
   onFatal?: (message: string) => void;
 }
 
+/** What the stack keeps in its data folder: files, and folders that hold only its own files. */
+const DATA_FILES = [
+  'events.jsonl',
+  'dead-letters.jsonl',
+  'stream-checkpoints.json',
+  'video-url.key',
+  'stack.lock',
+  'stack.lock.stale',
+];
+const DATA_FOLDERS = ['rules', 'dynamodb'];
+
 /**
- * The data folder and everything in it are for this user only (0700 folders, 0600 files), also
- * when an older version or another umask created them.
+ * The data folder and what the stack keeps in it are for this user only (0700 folders, 0600
+ * files), also when an older version or another umask created them. Only the stack's own entries
+ * are touched, so a `DATA_DIR` that also holds other files keeps their modes.
  */
-async function restrictDataDir(dataDir: string): Promise<void> {
+export async function restrictDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const folders = [dataDir];
-  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
-    await chmod(folder, 0o700);
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) folders.push(path);
-      else if (entry.isFile()) await chmod(path, 0o600);
+  await chmod(dataDir, 0o700);
+  const tighten = async (path: string, mode: number) => {
+    await chmod(path, mode).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  };
+  for (const name of DATA_FILES) await tighten(join(dataDir, name), 0o600);
+  for (const name of DATA_FOLDERS) {
+    const folder = join(dataDir, name);
+    await tighten(folder, 0o700);
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile()) await tighten(join(folder, entry.name), 0o600);
     }
   }
 }
