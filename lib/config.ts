@@ -1,56 +1,60 @@
 import * as z from 'zod';
-import { ConfigError } from './errors.js';
+import {
+  choiceSetting,
+  flagSetting,
+  optionalText,
+  readSettings,
+  requiredText,
+  SETTING_NAMES,
+  secretListSetting,
+  textSetting,
+} from './setting-rules.js';
+
+export { splitList } from './setting-rules.js';
 
 /**
  * Settings, read once from an environment and validated. Each function loads only the settings it
- * uses; a missing or malformed one stops the cold start with a message naming every problem.
- * The same names are environment variables locally and CDK deployment parameters in AWS.
+ * uses; a missing or malformed one stops the cold start with a message naming every problem, in
+ * the shape every settings reader shares (`setting-rules.ts`). The same names are environment
+ * variables locally and CDK deployment parameters in AWS.
  */
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
-
-const resourceName = z.string({ message: 'is required' }).trim().min(1, { message: 'is required' });
-
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value ? value : undefined));
-
-const logLevel = z.enum(['debug', 'info', 'warn', 'error']).default('info');
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const logLevel = choiceSetting(LOG_LEVELS, 'info');
 
 const tables = {
-  ATTEMPTS_TABLE: resourceName,
-  REVIEWS_TABLE: resourceName,
+  ATTEMPTS_TABLE: requiredText(),
+  REVIEWS_TABLE: requiredText(),
 };
 
 const endpoints = {
   /** Points the DynamoDB client at a local engine. Unset in AWS. */
-  DYNAMODB_ENDPOINT: optionalText,
+  DYNAMODB_ENDPOINT: optionalText(),
   /** Points the EventBridge client at the local bus. Unset in AWS. */
-  EVENTBRIDGE_ENDPOINT: optionalText,
+  EVENTBRIDGE_ENDPOINT: optionalText(),
 };
+
+/** Comma-separated AES-256 keys (64 hex chars each); the first encrypts, all decrypt. */
+export const videoUrlKeySetting = secretListSetting({
+  pattern: /^[0-9a-fA-F]{64}$/,
+  message: 'each key must be 64 hex characters (32 bytes)',
+});
 
 const callbackSchema = z
   .object({
     ...tables,
     ...endpoints,
     LOG_LEVEL: logLevel,
-    ALLOW_REVIEW_UPDATES: flag(true),
-    ALLOW_CALLBACK_SIMULATION: flag(false),
-    CALLBACK_AUTH: z.enum(['hmac', 'none']).default('hmac'),
+    ALLOW_REVIEW_UPDATES: flagSetting(true),
+    ALLOW_CALLBACK_SIMULATION: flagSetting(false),
+    CALLBACK_AUTH: choiceSetting(['hmac', 'none'], 'hmac'),
     /** Comma-separated secrets, any one of which verifies a signature (rotation). */
-    CALLBACK_SECRET: optionalText,
+    CALLBACK_SECRET: secretListSetting(),
     /** Secrets Manager secret holding the same comma-separated list (used in AWS). */
-    CALLBACK_SECRET_ARN: optionalText,
-    /** Comma-separated AES-256 keys (64 hex chars each); the first encrypts, all decrypt. */
-    VIDEO_URL_KEY: optionalText,
+    CALLBACK_SECRET_ARN: optionalText(),
+    VIDEO_URL_KEY: videoUrlKeySetting,
     /** Secrets Manager secret holding the same key list (used in AWS). */
-    VIDEO_URL_KEY_ARN: optionalText,
+    VIDEO_URL_KEY_ARN: optionalText(),
   })
   .superRefine((env, ctx) => {
     if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
@@ -74,17 +78,6 @@ const callbackSchema = z
         message: 'set either VIDEO_URL_KEY or VIDEO_URL_KEY_ARN, not both',
       });
     }
-    if (env.VIDEO_URL_KEY) {
-      for (const key of splitList(env.VIDEO_URL_KEY)) {
-        if (!/^[0-9a-fA-F]{64}$/.test(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['VIDEO_URL_KEY'],
-            message: 'each key must be 64 hex characters (32 bytes)',
-          });
-        }
-      }
-    }
   });
 
 const internalApiSchema = z.object({ ...tables, ...endpoints, LOG_LEVEL: logLevel });
@@ -93,9 +86,9 @@ const workflowSchema = z.object({
   ...tables,
   ...endpoints,
   LOG_LEVEL: logLevel,
-  REQUIRE_FAILURE_SECOND_REVIEWS: flag(true),
-  EVENT_BUS_NAME: resourceName,
-  EVENT_SOURCE: z.string().trim().min(1).default('edx.proctoring'),
+  REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
+  EVENT_BUS_NAME: requiredText(),
+  EVENT_SOURCE: textSetting('edx.proctoring'),
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -106,7 +99,7 @@ export interface StoreSettings {
   dynamoDbEndpoint: string | undefined;
 }
 
-export type LogLevel = z.infer<typeof logLevel>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where a secret list comes from: the environment (local) or Secrets Manager (AWS). */
 export type SecretSource =
@@ -137,27 +130,19 @@ export interface WorkflowSettings {
   eventBridgeEndpoint: string | undefined;
 }
 
-export function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
+/**
+ * The functions share one process environment with each other in the local stack, so each accepts
+ * every name of the service and refuses only near misses.
+ */
 function parse<S extends z.ZodType>(schema: S, env: Environment): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return readSettings(schema, env, { accepted: SETTING_NAMES, where: 'function environment' });
 }
 
 function secretSource(
-  inline: string | undefined,
+  inline: string[] | undefined,
   arn: string | undefined,
 ): SecretSource | undefined {
-  if (inline) return { kind: 'inline', values: splitList(inline) };
+  if (inline) return { kind: 'inline', values: inline };
   if (arn) return { kind: 'secrets-manager', secretId: arn };
   return undefined;
 }

@@ -25,6 +25,7 @@ import type { AttemptStatus, ReviewStatus } from '../reviews/statuses.js';
 import { type RevisionOutcome, revisionOutcomeSchema } from '../workflow/outcome.js';
 import { OutcomeConflict, type WorkflowState, type WorkflowStore } from '../workflow/ports.js';
 import { packJson, unpackJson } from './blobs.js';
+import { attachCommentTexts, detachCommentTexts } from './comment-texts.js';
 import { ITEM_TYPES, REVISION_ITEM_TYPE } from './item-types.js';
 
 /**
@@ -220,7 +221,8 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
     const pk = str(attemptCode);
     const revision = next.revision;
     const comments = packJson(draft.comments);
-    const raw = packJson(draft.rawData);
+    // Each comment text is stored once, in the comment list (see comment-texts.ts).
+    const raw = packJson(detachCommentTexts(draft.source, draft.rawData, draft.comments));
     const headItem: Record<string, AttributeValue> = {
       attemptCode: pk,
       sk: str(HEAD_SK),
@@ -322,16 +324,19 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
       chunks
         .filter((item) => item.itemType?.S === itemType)
         .map((item) => item.data?.B ?? new Uint8Array());
+    const source = readString(revisionItem, 'source') as StoredRevision['source'];
+    const comments = unpackJson(chunkData('review_comments_chunk')) as ReviewComment[];
+    const storedRaw = unpackJson(chunkData('review_raw_chunk')) as JsonObject;
     return {
       revision: readNumber(revisionItem, 'revision'),
-      source: readString(revisionItem, 'source') as StoredRevision['source'],
+      source,
       reviewStatus: readString(revisionItem, 'reviewStatus') as ReviewStatus,
       reviewedBy: readNullableString(revisionItem, 'reviewedBy'),
       contentHash: readString(revisionItem, 'contentHash'),
       encryptedVideoUrl: readNullableString(revisionItem, 'encryptedVideoUrl'),
       receivedAt: readString(revisionItem, 'receivedAt'),
-      comments: unpackJson(chunkData('review_comments_chunk')) as ReviewComment[],
-      rawData: unpackJson(chunkData('review_raw_chunk')) as JsonObject,
+      comments,
+      rawData: attachCommentTexts(source, storedRaw, comments),
     };
   }
 
