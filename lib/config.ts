@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { METRIC_NAMESPACE } from './metrics.js';
 import {
   choiceSetting,
   flagSetting,
@@ -89,6 +90,7 @@ const workflowSchema = z.object({
   REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
   EVENT_BUS_NAME: requiredText(),
   EVENT_SOURCE: textSetting('edx.proctoring'),
+  METRICS_NAMESPACE: textSetting(METRIC_NAMESPACE),
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -128,6 +130,7 @@ export interface WorkflowSettings {
   eventBusName: string;
   eventSource: string;
   eventBridgeEndpoint: string | undefined;
+  metricsNamespace: string;
 }
 
 /**
@@ -185,5 +188,6 @@ export function loadWorkflowSettings(env: Environment = process.env): WorkflowSe
     eventBusName: parsed.EVENT_BUS_NAME,
     eventSource: parsed.EVENT_SOURCE,
     eventBridgeEndpoint: parsed.EVENTBRIDGE_ENDPOINT,
+    metricsNamespace: parsed.METRICS_NAMESPACE,
   };
 }

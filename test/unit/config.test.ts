@@ -85,7 +85,18 @@ describe('settings', () => {
       eventBusName: 'bus',
       eventSource: 'edx.proctoring',
       requireFailureSecondReviews: true,
+      metricsNamespace: 'ProctoringReviews',
     });
+  });
+
+  it("takes the workflow's metric namespace from the deployment, one per stage", () => {
+    expect(
+      loadWorkflowSettings({
+        ...tables,
+        EVENT_BUS_NAME: 'bus',
+        METRICS_NAMESPACE: 'ProctoringReviews/prod',
+      }),
+    ).toMatchObject({ metricsNamespace: 'ProctoringReviews/prod' });
   });
 
   it('needs only the tables for the internal API', () => {
