@@ -48,6 +48,9 @@ export interface StoredRevision extends RevisionDraft {
 export interface ReviewHead {
   /** The latest revision number (vendor or staff). */
   revision: number;
-  /** Content hash of the latest vendor revision, or null when only staff have reviewed. */
-  latestVendorHash: string | null;
+  /**
+   * The content hash of every vendor revision so far, mapped to its revision number: a callback
+   * equal to any of them is a re-send, however old (CONTRACT 1.1).
+   */
+  vendorHashes: Readonly<Record<string, number>>;
 }

@@ -225,7 +225,11 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
       attemptCode: pk,
       sk: str(HEAD_SK),
       revision: num(revision),
-      latestVendorHash: nullableStr(next.latestVendorHash),
+      vendorHashes: {
+        M: Object.fromEntries(
+          Object.entries(next.vendorHashes).map(([hash, number]) => [hash, num(number)]),
+        ),
+      },
       updatedAt: str(draft.receivedAt),
     };
     const revisionItem: Record<string, AttributeValue> = {
@@ -414,10 +418,19 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
 }
 
 function toHead(item: Record<string, AttributeValue>): ReviewHead {
-  return {
-    revision: readNumber(item, 'revision'),
-    latestVendorHash: readNullableString(item, 'latestVendorHash'),
-  };
+  const revision = readNumber(item, 'revision');
+  const hashes = item.vendorHashes?.M;
+  if (hashes) {
+    return {
+      revision,
+      vendorHashes: Object.fromEntries(
+        Object.entries(hashes).map(([hash, value]) => [hash, Number(value.N)]),
+      ),
+    };
+  }
+  // Heads written before every vendor hash was kept know only the latest one.
+  const latest = item.latestVendorHash?.S;
+  return { revision, vendorHashes: latest ? { [latest]: revision } : {} };
 }
 
 function toOutcome(map: Record<string, AttributeValue>): RevisionOutcome {

@@ -52,7 +52,7 @@ export class MemoryStore implements AttemptStore, ReviewStore, WorkflowStore {
 
   async getHead(attemptCode: string): Promise<ReviewHead | null> {
     const head = this.heads.get(attemptCode);
-    return head ? { ...head } : null;
+    return head ? structuredClone(head) : null;
   }
 
   async appendRevision(
@@ -66,7 +66,7 @@ export class MemoryStore implements AttemptStore, ReviewStore, WorkflowStore {
       throw new RevisionConflict(attemptCode);
     }
     const stored: StoredRevision = { ...structuredClone(draft), revision: next.revision };
-    this.heads.set(attemptCode, { ...next });
+    this.heads.set(attemptCode, structuredClone(next));
     this.revisions.set(attemptCode, [...(this.revisions.get(attemptCode) ?? []), stored]);
     return structuredClone(stored);
   }

@@ -211,7 +211,7 @@ describe('internal API: staff reviews', () => {
     await store.appendRevision(
       code,
       null,
-      { revision: 1, latestVendorHash: 'h' },
+      { revision: 1, vendorHashes: { h: 1 } },
       {
         source: 'vendor',
         reviewStatus: 'Suspicious',
