@@ -1,5 +1,5 @@
 import type { Attempt } from '../../lib/reviews/attempt.js';
-import type { StoredRevision } from '../../lib/reviews/review.js';
+import type { RevisionWithOutcome, StoredRevision } from '../../lib/reviews/review.js';
 
 /** The internal API's representation of an attempt (CONTRACT 1.2), field order as documented. */
 export function attemptView(attempt: Attempt, latest: StoredRevision | null) {
@@ -50,3 +50,19 @@ export function reviewView(revision: StoredRevision) {
 }
 
 export type AttemptView = ReturnType<typeof attemptView>;
+
+/** One entry of a review's history: the revision as `review` shows it, plus its outcome. */
+export function historyView(revision: RevisionWithOutcome) {
+  return {
+    ...reviewView(revision),
+    outcome: revision.outcome
+      ? {
+          decidedStatus: revision.outcome.decidedStatus,
+          fromStatus: revision.outcome.fromStatus,
+          toStatus: revision.outcome.toStatus,
+          disposition: revision.outcome.disposition,
+          processedAt: revision.outcome.processedAt,
+        }
+      : null,
+  };
+}
