@@ -13,12 +13,21 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, SERVICE_NAME } from '../lib/metrics.js';
+import { RECONCILED_REVISIONS_METRIC } from '../lib/workflow/reconcile.js';
 
 /** The workflow's EMF metric for PutEvents entries that still failed after its retries. */
 export const PUT_EVENTS_FAILED_METRIC = {
   namespace: 'ProctoringReviews',
   metricName: 'PutEventsFailedEntries',
   dimensionsMap: { service: 'proctoring-reviews' },
+} as const;
+
+/** The reconciler's EMF metric: one per revision it had to apply (a healthy pipeline has none). */
+export const RECONCILED_REVISIONS = {
+  namespace: METRIC_NAMESPACE,
+  metricName: RECONCILED_REVISIONS_METRIC,
+  dimensionsMap: { service: SERVICE_NAME },
 } as const;
 
 export interface ServiceAlarmsProps {
@@ -113,6 +122,13 @@ export class ServiceAlarms extends Construct {
       description:
         'The workflow could not publish some events after retrying; the stream records are retried and may reach the on-failure queue.',
       metric: new Metric({ ...PUT_EVENTS_FAILED_METRIC, statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+    });
+    this.add('ReconciledRevisions', {
+      alarmName: name('reconciled-revisions'),
+      description:
+        'The reconciler applied review revisions that the stream workflow had not processed: records failed on the stream (see the stream-failure queue and the finish-review errors). Nothing is lost, but it was late.',
+      metric: new Metric({ ...RECONCILED_REVISIONS, statistic: 'Sum', period: FIVE_MINUTES }),
       threshold: 1,
     });
   }

@@ -15,7 +15,7 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * The DynamoDB actions each access level allows: exactly what `lib/store` sends (single-item
  * reads and updates, queries, batch gets, and the puts inside `TransactWriteItems`). No scans,
- * deletes or batch writes, and no index ARNs: the tables have no indexes.
+ * deletes or batch writes. Indexes are not covered: `bindIndex` allows querying one by name.
  */
 export const TABLE_ACTIONS = {
   read: [
@@ -112,7 +112,7 @@ export class ServiceFunction extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
-        'Invoked synchronously (API Gateway) or by an event source mapping with its own on-failure destination; never asynchronously.',
+        'Invoked synchronously (API Gateway), by an event source mapping with its own on-failure destination, or by a schedule whose next run repeats a failed one; no event is ever left only in an asynchronous queue.',
     });
   }
 
@@ -121,6 +121,16 @@ export class ServiceFunction extends NodejsFunction {
     this.addEnvironment(variable, table.tableName);
     this.addToRolePolicy(
       new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [table.tableArn] }),
+    );
+  }
+
+  /** Allows `Query` on one index of a table, and nothing else on it. */
+  bindIndex(table: ITableV2, indexName: string): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${indexName}`],
+      }),
     );
   }
 

@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Construct } from 'constructs';
 import * as z from 'zod';
+import { RECONCILE_AFTER_SECONDS, RECONCILE_INTERVAL_SECONDS } from '../lib/config.js';
 
 /**
  * Deployment parameters, read from CDK context (`-c NAME=value` or `cdk.json`). The service
@@ -26,6 +27,12 @@ export interface DeploymentSettings {
   callbackReservedConcurrency: number;
   /** Requests per 5 minutes from one IP address before the WAF blocks it. */
   wafRateLimit: number;
+  /** How often the reconciler runs (whole minutes: schedules count in minutes). */
+  reconcileIntervalSeconds: number;
+  /** How long a revision may wait for the stream before the reconciler applies it. */
+  reconcileAfterSeconds: number;
+  /** edX's waffle switch: staff video links point at SoftwareSecure's HTML5 player. */
+  videoLinkHtml5: boolean;
 }
 
 export type Stage = 'dev' | 'prod';
@@ -43,6 +50,9 @@ export const SETTING_KEYS = [
   'CONSUMER_ACCOUNTS',
   'CALLBACK_RESERVED_CONCURRENCY',
   'WAF_RATE_LIMIT',
+  'RECONCILE_INTERVAL_SECONDS',
+  'RECONCILE_AFTER_SECONDS',
+  'VIDEO_LINK_HTML5',
 ] as const;
 
 // Values from `-c` arrive as strings; values from cdk.json may already be booleans, numbers or lists.
@@ -130,6 +140,20 @@ const schema = z.object({
   CALLBACK_RESERVED_CONCURRENCY: integer(20, 1, 1000),
   // WAF's rate-based rules accept limits from 10 to 2,000,000,000 per evaluation window.
   WAF_RATE_LIMIT: integer(1000, 10, 2_000_000_000),
+  // A schedule's rate is whole minutes; the local stack's timer may run faster.
+  RECONCILE_INTERVAL_SECONDS: integer(
+    RECONCILE_INTERVAL_SECONDS.fallback,
+    60,
+    RECONCILE_INTERVAL_SECONDS.max,
+  ).refine((value) => value % 60 === 0, {
+    message: 'must be a whole number of minutes (60, 120, …)',
+  }),
+  RECONCILE_AFTER_SECONDS: integer(
+    RECONCILE_AFTER_SECONDS.fallback,
+    RECONCILE_AFTER_SECONDS.min,
+    RECONCILE_AFTER_SECONDS.max,
+  ),
+  VIDEO_LINK_HTML5: flag(false),
 });
 
 /** Thrown when the context holds an invalid or unknown parameter; synth stops with its message. */
@@ -182,6 +206,9 @@ export function parseDeploymentSettings(context: Record<string, unknown>): Deplo
     consumerAccounts: raw.CONSUMER_ACCOUNTS,
     callbackReservedConcurrency: raw.CALLBACK_RESERVED_CONCURRENCY,
     wafRateLimit: raw.WAF_RATE_LIMIT,
+    reconcileIntervalSeconds: raw.RECONCILE_INTERVAL_SECONDS,
+    reconcileAfterSeconds: raw.RECONCILE_AFTER_SECONDS,
+    videoLinkHtml5: raw.VIDEO_LINK_HTML5,
   };
 }
 

@@ -12,12 +12,15 @@ import {
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { INDEXES } from '../lib/store/indexes.js';
 import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
 import type { FunctionKey } from './function-entries.js';
 import { CALLBACK_PATH, ReviewApi } from './review-api.js';
@@ -51,6 +54,9 @@ export class StatelessStack extends Stack {
   readonly reviewCallbackFunction: ServiceFunction;
   readonly internalApiFunction: ServiceFunction;
   readonly finishReviewFunction: ServiceFunction;
+  readonly reprocessFunction: ServiceFunction;
+  readonly reconcileFunction: ServiceFunction;
+  readonly reconcileSchedule: Schedule;
   /** The same functions by their `FUNCTION_ENTRIES` key. */
   readonly functions: Record<FunctionKey, ServiceFunction>;
   readonly restApi: RestApi;
@@ -99,8 +105,13 @@ export class StatelessStack extends Stack {
       logLevel: settings.logLevel,
       ...logs,
     });
-    this.internalApiFunction.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
-    this.internalApiFunction.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
+    const internalApi = this.internalApiFunction;
+    internalApi.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
+    internalApi.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
+    internalApi.bindIndex(stateful.attemptsTable, INDEXES.attemptsByStatus.indexName);
+    // Decrypts staff video links; also signs the queue's paging cursors.
+    internalApi.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
+    internalApi.addEnvironment('VIDEO_LINK_HTML5', flag(settings.videoLinkHtml5));
 
     this.finishReviewFunction = new ServiceFunction(this, 'FinishReviewFunction', {
       entry: 'finishReview',
@@ -121,10 +132,81 @@ export class StatelessStack extends Stack {
       flag(settings.requireFailureSecondReviews),
     );
 
+    // Operations: both run the workflow exactly as the stream consumer does, so they need its
+    // grants, plus a query on the one index each reads.
+    const workflowSettings = (fn: ServiceFunction) => {
+      fn.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
+      fn.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
+      fn.bindEventBus(stateful.eventBus);
+      fn.addEnvironment('EVENT_SOURCE', settings.eventSource);
+      fn.addEnvironment(
+        'REQUIRE_FAILURE_SECOND_REVIEWS',
+        flag(settings.requireFailureSecondReviews),
+      );
+    };
+    this.reprocessFunction = new ServiceFunction(this, 'ReprocessFunction', {
+      entry: 'reprocess',
+      description: 'POST /internal/reviews/reprocess (applies or republishes a time range)',
+      memorySize: 512,
+      // API Gateway gives up after 29 s; a page of 100 revisions takes a few.
+      timeout: Duration.seconds(28),
+      logLevel: settings.logLevel,
+      ...logs,
+    });
+    workflowSettings(this.reprocessFunction);
+    this.reprocessFunction.bindIndex(stateful.reviewsTable, INDEXES.revisionsByTime.indexName);
+    // Signs the paging cursors (a key derived from the video keys).
+    this.reprocessFunction.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
+
+    this.reconcileFunction = new ServiceFunction(this, 'ReconcileFunction', {
+      entry: 'reconcile',
+      description: 'Applies review revisions the stream left without an outcome (scheduled)',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      // One run at a time: a slow run is never overtaken by the next one.
+      reservedConcurrentExecutions: 1,
+      logLevel: settings.logLevel,
+      ...logs,
+    });
+    const reconciler = this.reconcileFunction;
+    workflowSettings(reconciler);
+    reconciler.bindIndex(stateful.reviewsTable, INDEXES.pendingRevisions.indexName);
+    reconciler.addEnvironment('RECONCILE_AFTER_SECONDS', String(settings.reconcileAfterSeconds));
+    // A failed or missed run is not retried: the next scheduled run looks again anyway, and the
+    // revisions it failed on stay in the pending index.
+    reconciler.configureAsyncInvoke({ retryAttempts: 0 });
+    Validations.of(reconciler).acknowledge({
+      id: 'Serverless-LambdaAsyncFailureDestination',
+      reason:
+        'Only the schedule invokes the reconciler; a failed run leaves its revisions in the pending index for the next run, and the function errors alarm reports it.',
+    });
+    const scheduleRole = new Role(this, 'ReconcileScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the reconciler',
+    });
+    this.reconcileSchedule = new Schedule(this, 'ReconcileSchedule', {
+      description: 'Runs the reconciler every RECONCILE_INTERVAL_SECONDS',
+      schedule: ScheduleExpression.rate(Duration.seconds(settings.reconcileIntervalSeconds)),
+      target: new LambdaInvoke(reconciler, {
+        role: scheduleRole,
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(Math.max(60, settings.reconcileIntervalSeconds)),
+      }),
+    });
+    Validations.of(scheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(reconciler.node.defaultChild as CfnResource)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the reconciler and its versions (the :* suffix), which the scheduler target grants together; nothing else.',
+    });
+
     this.functions = {
       reviewCallback: this.reviewCallbackFunction,
       internalApi: this.internalApiFunction,
       finishReview: this.finishReviewFunction,
+      reprocess: this.reprocessFunction,
+      reconcile: this.reconcileFunction,
     };
 
     // Stream → workflow. SQS as the on-failure destination: it receives the shard and sequence
@@ -158,6 +240,7 @@ export class StatelessStack extends Stack {
       stage: settings.stage,
       callbackFunction: this.reviewCallbackFunction,
       internalApiFunction: this.internalApiFunction,
+      reprocessFunction: this.reprocessFunction,
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,
       wafRateLimit: settings.wafRateLimit,

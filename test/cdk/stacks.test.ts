@@ -100,7 +100,34 @@ describe('deployment parameters', () => {
       consumerAccounts: [],
       callbackReservedConcurrency: 20,
       wafRateLimit: 1000,
+      reconcileIntervalSeconds: 300,
+      reconcileAfterSeconds: 300,
+      videoLinkHtml5: false,
     });
+  });
+
+  it('schedules the reconciler in whole minutes only, and bounds its delay', () => {
+    expect(
+      parseDeploymentSettings({
+        stage: 'dev',
+        RECONCILE_INTERVAL_SECONDS: '120',
+        RECONCILE_AFTER_SECONDS: 45,
+        VIDEO_LINK_HTML5: 'true',
+      }),
+    ).toMatchObject({
+      reconcileIntervalSeconds: 120,
+      reconcileAfterSeconds: 45,
+      videoLinkHtml5: true,
+    });
+    expect(() =>
+      parseDeploymentSettings({ stage: 'dev', RECONCILE_INTERVAL_SECONDS: '90' }),
+    ).toThrow(/RECONCILE_INTERVAL_SECONDS must be a whole number of minutes/);
+    expect(() =>
+      parseDeploymentSettings({ stage: 'dev', RECONCILE_INTERVAL_SECONDS: '30' }),
+    ).toThrow(/RECONCILE_INTERVAL_SECONDS must be at least 60/);
+    expect(() => parseDeploymentSettings({ stage: 'dev', RECONCILE_AFTER_SECONDS: '0' })).toThrow(
+      /RECONCILE_AFTER_SECONDS must be at least 1/,
+    );
   });
 
   it('accepts -c strings and cdk.json values (booleans, numbers, arrays) alike', () => {
@@ -185,7 +212,9 @@ describe('stack layout', () => {
     expect(stateless.functions.reviewCallback).toBe(stateless.reviewCallbackFunction);
     expect(stateless.functions.internalApi).toBe(stateless.internalApiFunction);
     expect(stateless.functions.finishReview).toBe(stateless.finishReviewFunction);
-    prod.stateless.resourceCountIs('AWS::Lambda::Function', 3);
+    expect(stateless.functions.reprocess).toBe(stateless.reprocessFunction);
+    expect(stateless.functions.reconcile).toBe(stateless.reconcileFunction);
+    prod.stateless.resourceCountIs('AWS::Lambda::Function', 5);
   });
 });
 
@@ -338,7 +367,13 @@ describe('functions', () => {
       timeouts[key] = Properties.Timeout;
     }
     // Callbacks answer well inside API Gateway's 29 s; the workflow gets room for retries.
-    expect(timeouts).toEqual({ reviewCallback: 10, internalApi: 10, finishReview: 60 });
+    expect(timeouts).toEqual({
+      reviewCallback: 10,
+      internalApi: 10,
+      finishReview: 60,
+      reprocess: 28,
+      reconcile: 300,
+    });
   });
 
   it('bundle minified ESM with the AWS SDK inside, preferring module entry points', () => {
@@ -406,9 +441,35 @@ describe('functions', () => {
         Variables: Match.objectEquals({
           ATTEMPTS_TABLE: imported(stateful, stateful.attemptsTable),
           REVIEWS_TABLE: imported(stateful, stateful.reviewsTable),
+          VIDEO_URL_KEY_ARN: imported(stateful, stateful.videoUrlKey),
+          VIDEO_LINK_HTML5: 'false',
           LOG_LEVEL: 'warn',
           NODE_OPTIONS: '--enable-source-maps',
         }),
+      },
+    });
+    const workflowVariables = {
+      ATTEMPTS_TABLE: imported(stateful, stateful.attemptsTable),
+      REVIEWS_TABLE: imported(stateful, stateful.reviewsTable),
+      EVENT_BUS_NAME: imported(stateful, stateful.eventBus),
+      EVENT_SOURCE: 'org.example.proctoring',
+      REQUIRE_FAILURE_SECOND_REVIEWS: 'false',
+      LOG_LEVEL: 'warn',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('reprocess'),
+      Environment: {
+        Variables: Match.objectEquals({
+          ...workflowVariables,
+          VIDEO_URL_KEY_ARN: imported(stateful, stateful.videoUrlKey),
+        }),
+      },
+    });
+    prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('scheduled'),
+      Environment: {
+        Variables: Match.objectEquals({ ...workflowVariables, RECONCILE_AFTER_SECONDS: '300' }),
       },
     });
     prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
@@ -474,10 +535,59 @@ describe('functions', () => {
         Resource: imported(stateful, stateful.videoUrlKey),
       }),
     ]);
+    const indexQuery = (table: IConstruct, indexName: string) =>
+      Match.objectLike({
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: {
+          'Fn::Join': ['', [imported(stateful, table, 'Arn'), `/index/${indexName}`]],
+        },
+      });
+    const putEvents = Match.objectLike({
+      Action: 'events:PutEvents',
+      Resource: imported(stateful, stateful.eventBus, 'Arn'),
+    });
+    const readVideoKey = Match.objectLike({
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      Resource: imported(stateful, stateful.videoUrlKey),
+    });
     policyOf(stateless.internalApiFunction, [
       statement('readWrite', stateful.attemptsTable),
       statement('readWrite', stateful.reviewsTable),
+      indexQuery(stateful.attemptsTable, 'attempts-by-status'),
+      readVideoKey,
     ]);
+    policyOf(stateless.reprocessFunction, [
+      statement('readWrite', stateful.attemptsTable),
+      statement('readWrite', stateful.reviewsTable),
+      putEvents,
+      indexQuery(stateful.reviewsTable, 'revisions-by-time'),
+      readVideoKey,
+    ]);
+    policyOf(stateless.reconcileFunction, [
+      statement('readWrite', stateful.attemptsTable),
+      statement('readWrite', stateful.reviewsTable),
+      putEvents,
+      indexQuery(stateful.reviewsTable, 'pending-revisions'),
+    ]);
+    // Each function may query only the index it reads, and the others none.
+    const indexGrants = (fn: ServiceFunction) =>
+      JSON.stringify(
+        Object.values(prod.stateless.findResources('AWS::IAM::Policy')).filter(
+          (policy) =>
+            JSON.stringify(policy.Properties.Roles) ===
+            JSON.stringify([{ Ref: logicalId(fn.role as IConstruct) }]),
+        ),
+      ).match(/\/index\/[a-z-]+/g) ?? [];
+    expect(indexGrants(stateless.internalApiFunction)).toEqual(['/index/attempts-by-status']);
+    expect(indexGrants(stateless.reprocessFunction)).toEqual(['/index/revisions-by-time']);
+    expect(indexGrants(stateless.reconcileFunction)).toEqual(['/index/pending-revisions']);
+    for (const fn of [stateless.reviewCallbackFunction, stateless.finishReviewFunction]) {
+      expect(indexGrants(fn)).toEqual([]);
+    }
+    expect(JSON.stringify(prod.stateless.findResources('AWS::IAM::Policy'))).not.toMatch(
+      /\/index\/\*/,
+    );
     policyOf(stateless.finishReviewFunction, [
       statement('readWrite', stateful.attemptsTable),
       statement('readWrite', stateful.reviewsTable),
@@ -499,6 +609,70 @@ describe('functions', () => {
     expect(TABLE_ACTIONS.read).not.toContain('dynamodb:UpdateItem');
     const policies = JSON.stringify(prod.stateless.findResources('AWS::IAM::Policy'));
     expect(policies).not.toMatch(/dynamodb:\*|dynamodb:Scan|dynamodb:DeleteItem|events:\*/);
+  });
+});
+
+describe('reconciler and indexes', () => {
+  it('indexes pending revisions and revisions by time (reviews), attempts by status (attempts)', () => {
+    const { stateful } = prod.stacks;
+    const indexes = (table: IConstruct) =>
+      prod.stateful.toJSON().Resources[logicalId(table)].Properties.GlobalSecondaryIndexes;
+    const revisionFacts = {
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: ['revision', 'source', 'reviewStatus', 'reviewedBy'],
+    };
+    expect(indexes(stateful.reviewsTable)).toEqual([
+      {
+        IndexName: 'pending-revisions',
+        KeySchema: [
+          { AttributeName: 'pending', KeyType: 'HASH' },
+          { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+        ],
+        Projection: revisionFacts,
+      },
+      {
+        IndexName: 'revisions-by-time',
+        KeySchema: [
+          { AttributeName: 'itemType', KeyType: 'HASH' },
+          { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+        ],
+        Projection: revisionFacts,
+      },
+    ]);
+    expect(indexes(stateful.attemptsTable)).toEqual([
+      {
+        IndexName: 'attempts-by-status',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'statusChangedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it('runs the reconciler on a schedule of RECONCILE_INTERVAL_SECONDS, one run at a time, without retries', () => {
+    const { stateless } = prod.stacks;
+    prod.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [logicalId(stateless.reconcileFunction), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+      },
+    });
+    prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('scheduled'),
+      ReservedConcurrentExecutions: 1,
+    });
+    prod.stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stateless.reconcileFunction) },
+      MaximumRetryAttempts: 0,
+    });
+    const custom = synth({ stage: 'dev', RECONCILE_INTERVAL_SECONDS: '60' });
+    custom.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+    });
   });
 });
 
@@ -588,19 +762,31 @@ describe('REST API', () => {
         authorization: 'NONE',
         integration: 'AWS_PROXY',
       },
-      {
-        path: '/internal/attempts/{attemptCode}',
+      ...[
+        '/internal/attempts',
+        '/internal/attempts/{attemptCode}',
+        '/internal/attempts/{attemptCode}/review',
+        '/internal/attempts/{attemptCode}/review/video',
+        '/internal/attempts/{attemptCode}/reviews',
+        '/internal/reviews/reprocess',
+      ].map((path) => ({
+        path,
         httpMethod: 'ANY',
         authorization: 'AWS_IAM',
         integration: 'AWS_PROXY',
-      },
-      {
-        path: '/internal/attempts/{attemptCode}/review',
-        httpMethod: 'ANY',
-        authorization: 'AWS_IAM',
-        integration: 'AWS_PROXY',
-      },
+      })),
     ]);
+    const { stateless } = prod.stacks;
+    const integrated = (path: string) =>
+      JSON.stringify(
+        Object.values(prod.stateless.findResources('AWS::ApiGateway::Method')).find(
+          (method) => pathOf(prod.stateless, method.Properties.ResourceId.Ref) === path,
+        )?.Properties.Integration.Uri,
+      );
+    expect(integrated('/internal/reviews/reprocess')).toContain(
+      logicalId(stateless.reprocessFunction),
+    );
+    expect(integrated('/internal/attempts')).toContain(logicalId(stateless.internalApiFunction));
   });
 
   it('passes every body through as bytes (binary media type */*), on a regional endpoint', () => {
@@ -901,6 +1087,13 @@ describe('alarms', () => {
         ...statistic,
       });
     }
+    prod.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'ProctoringReviews',
+      MetricName: 'ReconciledRevisions',
+      Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
     prod.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'ProctoringReviews',
       MetricName: 'PutEventsFailedEntries',
