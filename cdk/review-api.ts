@@ -15,6 +15,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnIPSet, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { MAX_BODY_BYTES } from '../lib/http/api-gateway.js';
+import { ApiGatewayAccountLogging } from './api-gateway-account.js';
 
 /** The vendor callback's path (edX's), served with and without the trailing slash. */
 export const CALLBACK_PATH = '/api/edx_proctoring/proctoring_review_callback';
@@ -150,6 +151,117 @@ function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(`{${fields.join(',')}}`);
 }
 
+/**
+ * Each WAF rule with its priority and the suffix of its CloudWatch metric name. Priorities are
+ * fixed, so a rule keeps its place whether or not the allow-list exists.
+ */
+export const WAF_RULES = {
+  VendorIpAllowList: { priority: 0, metric: 'vendor-ip-allow-list' },
+  BodyOverLimit: { priority: 1, metric: 'body-over-limit' },
+  RateLimitPerIp: { priority: 2, metric: 'rate-limit' },
+  AWSManagedRulesCommonRuleSet: { priority: 3, metric: 'common-rule-set' },
+  AWSManagedRulesKnownBadInputsRuleSet: { priority: 4, metric: 'known-bad-inputs' },
+} as const;
+
+export type WafRuleName = keyof typeof WAF_RULES;
+
+/** A rule's metric name, the `Rule` dimension of its `AWS/WAFV2` metrics. */
+export function wafMetricName(stage: string, rule: WafRuleName): string {
+  return `proctoring-reviews-${stage}-${WAF_RULES[rule].metric}`;
+}
+
+function visibility(metricName: string): CfnWebACL.VisibilityConfigProperty {
+  return { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName };
+}
+
+/** Blocks callbacks from outside the vendor's addresses; other routes are not affected. */
+function vendorIpAllowListRule(
+  vendorAddresses: CfnWebACL.StatementProperty,
+  visibilityConfig: CfnWebACL.VisibilityConfigProperty,
+): CfnWebACL.RuleProperty {
+  return {
+    name: 'VendorIpAllowList',
+    priority: WAF_RULES.VendorIpAllowList.priority,
+    action: { block: {} },
+    visibilityConfig,
+    statement: {
+      andStatement: {
+        statements: [
+          {
+            // CONTAINS, because the default endpoint's path starts with the stage name;
+            // decoded first, so an encoded path cannot slip past the check.
+            byteMatchStatement: {
+              fieldToMatch: { uriPath: {} },
+              positionalConstraint: 'CONTAINS',
+              searchString: CALLBACK_PATH,
+              textTransformations: [{ priority: 0, type: 'URL_DECODE' }],
+            },
+          },
+          { notStatement: { statement: vendorAddresses } },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * Lambda cannot take a body much above 4 MB (base64 in a 6 MB event), API Gateway takes 10 MB:
+ * declared sizes over the CONTRACT's 1 MiB get their 413 here, not a 5xx later.
+ */
+function bodyOverLimitRule(
+  visibilityConfig: CfnWebACL.VisibilityConfigProperty,
+): CfnWebACL.RuleProperty {
+  return {
+    name: 'BodyOverLimit',
+    priority: WAF_RULES.BodyOverLimit.priority,
+    action: blockWith('payload-too-large'),
+    visibilityConfig,
+    statement: {
+      regexMatchStatement: {
+        fieldToMatch: { singleHeader: { Name: 'content-length' } },
+        regexString: integerAbove(MAX_BODY_BYTES),
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    },
+  };
+}
+
+function rateLimitPerIpRule(
+  limit: number,
+  visibilityConfig: CfnWebACL.VisibilityConfigProperty,
+): CfnWebACL.RuleProperty {
+  return {
+    name: 'RateLimitPerIp',
+    priority: WAF_RULES.RateLimitPerIp.priority,
+    action: blockWith('throttled'),
+    visibilityConfig,
+    statement: {
+      rateBasedStatement: { aggregateKeyType: 'IP', limit, evaluationWindowSec: 300 },
+    },
+  };
+}
+
+/** An AWS managed rule group under its own name, with the given rules' actions overridden. */
+function managedRuleGroup(
+  name: 'AWSManagedRulesCommonRuleSet' | 'AWSManagedRulesKnownBadInputsRuleSet',
+  visibilityConfig: CfnWebACL.VisibilityConfigProperty,
+  ruleActionOverrides?: CfnWebACL.RuleActionOverrideProperty[],
+): CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority: WAF_RULES[name].priority,
+    overrideAction: { none: {} },
+    visibilityConfig,
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ...(ruleActionOverrides ? { ruleActionOverrides } : {}),
+      },
+    },
+  };
+}
+
 export interface ReviewApiProps {
   stage: string;
   callbackFunction: IFunction;
@@ -171,50 +283,27 @@ export interface ReviewApiProps {
  */
 export class ReviewApi extends Construct {
   readonly restApi: RestApi;
+  readonly accessLogs: LogGroup;
+  readonly accountLogging: ApiGatewayAccountLogging;
   readonly webAcl: CfnWebACL;
+  /** The web ACL's name: the `WebACL` dimension of its CloudWatch metrics. */
+  readonly webAclName: string;
+  /** The web ACL's rules with their metric names (the `Rule` dimension), in priority order. */
+  readonly wafRules: ReadonlyArray<{ name: WafRuleName; metricName: string }>;
   readonly callbackMethod: Method;
   readonly internalMethods: Method[];
 
   constructor(scope: Construct, id: string, props: ReviewApiProps) {
     super(scope, id);
-
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
-    this.restApi = new RestApi(this, 'RestApi', {
-      restApiName: `proctoring-reviews-${props.stage}`,
-      description: 'Vendor review callback and internal attempts API',
-      endpointTypes: [EndpointType.REGIONAL],
-      // Every body reaches the function as base64 of the exact bytes received, which the callback
-      // verifies its HMAC over, whatever Content-Type the vendor sends.
-      binaryMediaTypes: ['*/*'],
-      // Execution logging would need the account-wide API Gateway CloudWatch role; access logs
-      // carry the error fields instead.
-      cloudWatchRole: false,
-      deployOptions: {
-        stageName: props.stage,
-        throttlingRateLimit: props.throttlingRateLimit,
-        throttlingBurstLimit: props.throttlingBurstLimit,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: accessLogFormat(),
-        dataTraceEnabled: false,
-        tracingEnabled: true,
-      },
-    });
-
-    for (const response of GATEWAY_RESPONSES) {
-      this.restApi.addGatewayResponse(`Gateway${response.type.responseType}`, {
-        type: response.type,
-        statusCode: response.statusCode,
-        responseHeaders: { 'Content-Type': "'application/json'" },
-        templates: {
-          'application/json': `{"detail":${
-            response.detail === undefined ? GATEWAY_MESSAGE : JSON.stringify(response.detail)
-          },"code":${JSON.stringify(response.code)}}`,
-        },
-      });
-    }
+    this.restApi = this.createRestApi(props);
+    // API Gateway refuses a stage with access logging until the account names a logging role.
+    this.accountLogging = new ApiGatewayAccountLogging(this, 'AccountLogging');
+    this.restApi.deploymentStage.node.addDependency(this.accountLogging.account);
+    this.addGatewayResponses();
 
     // ANY: the functions answer 405 with the CONTRACT's body for methods a route does not take.
     // API Gateway matches a request with a trailing slash to the resource without it.
@@ -240,7 +329,73 @@ export class ReviewApi extends Construct {
         .resourceForPath('/internal/reviews/reprocess')
         .addMethod('ANY', new LambdaIntegration(props.reprocessFunction, integrationOptions), iam),
     ];
+    this.acknowledgeFindings();
 
+    this.webAclName = `proctoring-reviews-${props.stage}`;
+    const rules = this.wafRuleList(props);
+    this.wafRules = (Object.keys(WAF_RULES) as WafRuleName[])
+      .filter((name) => rules.some((rule) => rule.name === name))
+      .map((name) => ({ name, metricName: wafMetricName(props.stage, name) }));
+    this.webAcl = new CfnWebACL(this, 'WebAcl', {
+      name: this.webAclName,
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      description:
+        'Proctoring reviews API: vendor allow-list, per-IP rate limit, AWS managed rules',
+      visibilityConfig: visibility(`proctoring-reviews-${props.stage}-web-acl`),
+      customResponseBodies: Object.fromEntries(
+        Object.entries(WAF_RESPONSE_BODIES).map(([key, { body }]) => [
+          key,
+          { contentType: 'APPLICATION_JSON', content: JSON.stringify(body) },
+        ]),
+      ),
+      rules,
+    });
+    new CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.restApi.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+  }
+
+  private createRestApi(props: ReviewApiProps): RestApi {
+    return new RestApi(this, 'RestApi', {
+      restApiName: `proctoring-reviews-${props.stage}`,
+      description: 'Vendor review callback and internal attempts API',
+      endpointTypes: [EndpointType.REGIONAL],
+      // Every body reaches the function as base64 of the exact bytes received, which the callback
+      // verifies its HMAC over, whatever Content-Type the vendor sends.
+      binaryMediaTypes: ['*/*'],
+      // The account's logging role is ApiGatewayAccountLogging: explicit, retained, and a
+      // dependency of the stage.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stage,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+      },
+    });
+  }
+
+  private addGatewayResponses(): void {
+    for (const response of GATEWAY_RESPONSES) {
+      this.restApi.addGatewayResponse(`Gateway${response.type.responseType}`, {
+        type: response.type,
+        statusCode: response.statusCode,
+        responseHeaders: { 'Content-Type': "'application/json'" },
+        templates: {
+          'application/json': `{"detail":${
+            response.detail === undefined ? GATEWAY_MESSAGE : JSON.stringify(response.detail)
+          },"code":${JSON.stringify(response.code)}}`,
+        },
+      });
+    }
+  }
+
+  private acknowledgeFindings(): void {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:
@@ -249,7 +404,7 @@ export class ReviewApi extends Construct {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
-        'Execution logging needs the account-wide API Gateway CloudWatch role, which one service stack should not own; JSON access logs record every request with its error type and message.',
+        'Execution logs go to log groups API Gateway creates itself, outside the stack and kept forever, and can carry request data; JSON access logs record every request with its error type and message.',
     });
     Validations.of(this.restApi.deploymentStage).acknowledge({
       id: 'Serverless-APIGWStructuredLogging',
@@ -272,119 +427,31 @@ export class ReviewApi extends Construct {
           'The internal API is called by the LMS and staff tooling with IAM (SigV4) credentials.',
       });
     }
-
-    this.webAcl = this.createWebAcl(props);
-    new CfnWebACLAssociation(this, 'WebAclAssociation', {
-      resourceArn: this.restApi.deploymentStage.stageArn,
-      webAclArn: this.webAcl.attrArn,
-    });
   }
 
-  private createWebAcl(props: ReviewApiProps): CfnWebACL {
-    const visibility = (metricName: string) => ({
-      cloudWatchMetricsEnabled: true,
-      sampledRequestsEnabled: true,
-      metricName: `proctoring-reviews-${props.stage}-${metricName}`,
-    });
-    const rules: CfnWebACL.RuleProperty[] = [];
-
-    if (props.vendorIpAllowList.length > 0) {
-      rules.push({
-        name: 'VendorIpAllowList',
-        priority: 0,
-        action: { block: {} },
-        visibilityConfig: visibility('vendor-ip-allow-list'),
-        statement: {
-          andStatement: {
-            statements: [
-              {
-                // CONTAINS, because the default endpoint's path starts with the stage name;
-                // decoded first, so an encoded path cannot slip past the check.
-                byteMatchStatement: {
-                  fieldToMatch: { uriPath: {} },
-                  positionalConstraint: 'CONTAINS',
-                  searchString: CALLBACK_PATH,
-                  textTransformations: [{ priority: 0, type: 'URL_DECODE' }],
-                },
-              },
-              { notStatement: { statement: this.vendorAddresses(props.vendorIpAllowList) } },
-            ],
-          },
-        },
-      });
-    }
-
-    rules.push(
-      {
-        // Lambda cannot take a body much above 4 MB (base64 in a 6 MB event), API Gateway takes
-        // 10 MB: declared sizes over the CONTRACT's 1 MiB get their 413 here, not a 5xx later.
-        name: 'BodyOverLimit',
-        priority: 1,
-        action: blockWith('payload-too-large'),
-        visibilityConfig: visibility('body-over-limit'),
-        statement: {
-          regexMatchStatement: {
-            fieldToMatch: { singleHeader: { Name: 'content-length' } },
-            regexString: integerAbove(MAX_BODY_BYTES),
-            textTransformations: [{ priority: 0, type: 'NONE' }],
-          },
-        },
-      },
-      {
-        name: 'RateLimitPerIp',
-        priority: 2,
-        action: blockWith('throttled'),
-        visibilityConfig: visibility('rate-limit'),
-        statement: {
-          rateBasedStatement: {
-            aggregateKeyType: 'IP',
-            limit: props.wafRateLimit,
-            evaluationWindowSec: 300,
-          },
-        },
-      },
-      {
-        name: 'AWSManagedRulesCommonRuleSet',
-        priority: 3,
-        overrideAction: { none: {} },
-        visibilityConfig: visibility('common-rule-set'),
-        statement: {
-          managedRuleGroupStatement: {
-            vendorName: 'AWS',
-            name: 'AWSManagedRulesCommonRuleSet',
-            // Vendor reviews are larger than the rule's 8 KB; the functions enforce 1 MiB.
-            ruleActionOverrides: [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }],
-          },
-        },
-      },
-      {
-        name: 'AWSManagedRulesKnownBadInputsRuleSet',
-        priority: 4,
-        overrideAction: { none: {} },
-        visibilityConfig: visibility('known-bad-inputs'),
-        statement: {
-          managedRuleGroupStatement: {
-            vendorName: 'AWS',
-            name: 'AWSManagedRulesKnownBadInputsRuleSet',
-          },
-        },
-      },
-    );
-
-    return new CfnWebACL(this, 'WebAcl', {
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      description:
-        'Proctoring reviews API: vendor allow-list, per-IP rate limit, AWS managed rules',
-      visibilityConfig: visibility('web-acl'),
-      customResponseBodies: Object.fromEntries(
-        Object.entries(WAF_RESPONSE_BODIES).map(([key, { body }]) => [
-          key,
-          { contentType: 'APPLICATION_JSON', content: JSON.stringify(body) },
-        ]),
+  /** The web ACL's rules in priority order; the allow-list only when addresses are given. */
+  private wafRuleList(props: ReviewApiProps): CfnWebACL.RuleProperty[] {
+    const metric = (rule: WafRuleName) => visibility(wafMetricName(props.stage, rule));
+    return [
+      ...(props.vendorIpAllowList.length > 0
+        ? [
+            vendorIpAllowListRule(
+              this.vendorAddresses(props.vendorIpAllowList),
+              metric('VendorIpAllowList'),
+            ),
+          ]
+        : []),
+      bodyOverLimitRule(metric('BodyOverLimit')),
+      rateLimitPerIpRule(props.wafRateLimit, metric('RateLimitPerIp')),
+      managedRuleGroup('AWSManagedRulesCommonRuleSet', metric('AWSManagedRulesCommonRuleSet'), [
+        // Vendor reviews are larger than the rule's 8 KB; the functions enforce 1 MiB.
+        { name: 'SizeRestrictions_BODY', actionToUse: { count: {} } },
+      ]),
+      managedRuleGroup(
+        'AWSManagedRulesKnownBadInputsRuleSet',
+        metric('AWSManagedRulesKnownBadInputsRuleSet'),
       ),
-      rules,
-    });
+    ];
   }
 
   /** A statement matching the allow-listed addresses (an IP set holds one address family). */

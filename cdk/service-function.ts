@@ -8,31 +8,18 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  EVENT_BUS_VARIABLE,
+  type FunctionAccess,
+  SECRET_VARIABLES,
+  type SecretKey,
+  TABLE_VARIABLES,
+  type TableKey,
+} from './function-access.js';
 import { FUNCTION_ENTRIES, type FunctionKey } from './function-entries.js';
+import { METRICS_NAMESPACE_VARIABLE } from './metrics.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * The DynamoDB actions each access level allows: exactly what `lib/store` sends (single-item
- * reads and updates, queries, batch gets, and the puts inside `TransactWriteItems`). No scans,
- * deletes or batch writes. Indexes are not covered: `bindIndex` allows querying one by name.
- */
-export const TABLE_ACTIONS = {
-  read: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-  ],
-  readWrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-  ],
-} as const;
 
 /** esbuild settings shared by every function. */
 export const BUNDLING = {
@@ -59,13 +46,22 @@ export interface ServiceFunctionProps {
   /** What happens to the log group when the stack is deleted. */
   logRemovalPolicy: RemovalPolicy;
   logLevel: string;
+  /** Where the function's EMF metrics go: a namespace of its stage's own. */
+  metricsNamespace: string;
   reservedConcurrentExecutions?: number;
+}
+
+/** The stateful resources a `FunctionAccess` can name. */
+export interface ServiceResources {
+  tables: Record<TableKey, ITableV2>;
+  secrets: Record<SecretKey, ISecret>;
+  eventBus: IEventBus;
 }
 
 /**
  * One Lambda function with the house defaults: Node.js 24 on arm64, a minified ESM bundle that
  * includes the AWS SDK, source maps, X-Ray, an explicit log group with retention, and a role of its
- * own that may write only to that log group until a `bind*` method grants more.
+ * own that may write only to that log group until `bindAccess` grants more.
  */
 export class ServiceFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
@@ -99,6 +95,7 @@ export class ServiceFunction extends NodejsFunction {
       awsSdkConnectionReuse: false,
       environment: {
         LOG_LEVEL: props.logLevel,
+        [METRICS_NAMESPACE_VARIABLE]: props.metricsNamespace,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: BUNDLING,
@@ -116,33 +113,52 @@ export class ServiceFunction extends NodejsFunction {
     });
   }
 
-  /** Passes a table's name in `variable` and allows the given access to its items. */
-  bindTable(variable: string, table: ITableV2, access: keyof typeof TABLE_ACTIONS): void {
-    this.addEnvironment(variable, table.tableName);
-    this.addToRolePolicy(
-      new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [table.tableArn] }),
-    );
-  }
-
-  /** Allows `Query` on one index of a table, and nothing else on it. */
-  bindIndex(table: ITableV2, indexName: string): void {
-    this.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${table.tableArn}/index/${indexName}`],
-      }),
-    );
-  }
-
-  /** Passes the bus name in `EVENT_BUS_NAME` and allows PutEvents on that bus only. */
-  bindEventBus(bus: IEventBus): void {
-    this.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
-    bus.grantPutEventsTo(this);
-  }
-
-  /** Passes a secret's ARN in `variable` (never its value) and allows reading it. */
-  bindSecret(variable: string, secret: ISecret): void {
-    this.addEnvironment(variable, secret.secretArn);
-    secret.grantRead(this);
+  /**
+   * Passes each resource `access` names in its environment variable and allows exactly the listed
+   * actions on it: one statement per table (its ARN), one for the indexes it queries, one for the
+   * secrets, one for the bus. No KMS statement: tables, secrets and bus use AWS-managed keys.
+   */
+  bindAccess(access: FunctionAccess, resources: ServiceResources): void {
+    for (const [key, tableAccess] of Object.entries(access.tables)) {
+      if (!tableAccess) continue;
+      const table = resources.tables[key as TableKey];
+      this.addEnvironment(TABLE_VARIABLES[key as TableKey], table.tableName);
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...new Set(tableAccess.items)].sort(),
+          resources: [table.tableArn],
+        }),
+      );
+      const indexes = tableAccess.queriedIndexes ?? [];
+      if (indexes.length > 0) {
+        this.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+          }),
+        );
+      }
+    }
+    const secrets = access.secrets ?? [];
+    for (const key of secrets) {
+      this.addEnvironment(SECRET_VARIABLES[key], resources.secrets[key].secretArn);
+    }
+    if (secrets.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: secrets.map((key) => resources.secrets[key].secretArn),
+        }),
+      );
+    }
+    if (access.putsEvents) {
+      this.addEnvironment(EVENT_BUS_VARIABLE, resources.eventBus.eventBusName);
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [resources.eventBus.eventBusArn],
+        }),
+      );
+    }
   }
 }

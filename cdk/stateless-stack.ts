@@ -20,12 +20,13 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INDEXES } from '../lib/store/indexes.js';
 import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
+import { functionAccess } from './function-access.js';
 import type { FunctionKey } from './function-entries.js';
+import { CallbackResponseMetrics, metricsNamespace } from './metrics.js';
 import { CALLBACK_PATH, ReviewApi } from './review-api.js';
 import { ServiceAlarms } from './service-alarms.js';
-import { ServiceFunction } from './service-function.js';
+import { ServiceFunction, type ServiceResources } from './service-function.js';
 import type { DeploymentSettings } from './settings.js';
 import type { StatefulStack } from './stateful-stack.js';
 
@@ -74,8 +75,13 @@ export class StatelessStack extends Stack {
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
     const flag = (value: boolean) => (value ? 'true' : 'false');
+    const common = {
+      logLevel: settings.logLevel,
+      metricsNamespace: metricsNamespace(settings.stage),
+      ...logs,
+    };
 
-    // Functions: settings from CDK context, secrets by ARN only, least-privilege grants.
+    // Functions: settings from CDK context; what each may reach is declared in function-access.ts.
     this.reviewCallbackFunction = new ServiceFunction(this, 'ReviewCallbackFunction', {
       entry: 'reviewCallback',
       description: `POST ${CALLBACK_PATH}/ (vendor review callback)`,
@@ -83,61 +89,38 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(10),
       // Caps what a flood of callbacks can take from the account and from DynamoDB.
       reservedConcurrentExecutions: settings.callbackReservedConcurrency,
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
     const callback = this.reviewCallbackFunction;
-    callback.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'read');
-    callback.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
     callback.addEnvironment('ALLOW_REVIEW_UPDATES', flag(settings.allowReviewUpdates));
     callback.addEnvironment('ALLOW_CALLBACK_SIMULATION', flag(settings.allowCallbackSimulation));
     callback.addEnvironment('CALLBACK_AUTH', settings.callbackAuth);
-    if (settings.callbackAuth === 'hmac') {
-      callback.bindSecret('CALLBACK_SECRET_ARN', stateful.callbackSecret);
-    }
-    callback.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
 
     this.internalApiFunction = new ServiceFunction(this, 'InternalApiFunction', {
       entry: 'internalApi',
       description: '/internal/attempts/* (LMS and staff API)',
       memorySize: 512,
       timeout: Duration.seconds(10),
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
-    const internalApi = this.internalApiFunction;
-    internalApi.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
-    internalApi.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
-    internalApi.bindIndex(stateful.attemptsTable, INDEXES.attemptsByStatus.indexName);
-    // Decrypts staff video links; also signs the queue's paging cursors.
-    internalApi.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
-    internalApi.addEnvironment('VIDEO_LINK_HTML5', flag(settings.videoLinkHtml5));
+    this.internalApiFunction.addEnvironment('VIDEO_LINK_HTML5', flag(settings.videoLinkHtml5));
 
     this.finishReviewFunction = new ServiceFunction(this, 'FinishReviewFunction', {
       entry: 'finishReview',
       description: 'Applies each new review revision to its attempt and publishes the events',
       memorySize: 512,
       timeout: Duration.seconds(60),
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
     const workflow = this.finishReviewFunction;
-    workflow.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
-    // The workflow records each revision's outcome on the revision item.
-    workflow.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
-    workflow.bindEventBus(stateful.eventBus);
     workflow.addEnvironment('EVENT_SOURCE', settings.eventSource);
     workflow.addEnvironment(
       'REQUIRE_FAILURE_SECOND_REVIEWS',
       flag(settings.requireFailureSecondReviews),
     );
 
-    // Operations: both run the workflow exactly as the stream consumer does, so they need its
-    // grants, plus a query on the one index each reads.
+    // Operations: both run the workflow exactly as the stream consumer does, with its settings.
     const workflowSettings = (fn: ServiceFunction) => {
-      fn.bindTable('ATTEMPTS_TABLE', stateful.attemptsTable, 'readWrite');
-      fn.bindTable('REVIEWS_TABLE', stateful.reviewsTable, 'readWrite');
-      fn.bindEventBus(stateful.eventBus);
       fn.addEnvironment('EVENT_SOURCE', settings.eventSource);
       fn.addEnvironment(
         'REQUIRE_FAILURE_SECOND_REVIEWS',
@@ -150,13 +133,9 @@ export class StatelessStack extends Stack {
       memorySize: 512,
       // API Gateway gives up after 29 s; a page of 100 revisions takes a few.
       timeout: Duration.seconds(28),
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
     workflowSettings(this.reprocessFunction);
-    this.reprocessFunction.bindIndex(stateful.reviewsTable, INDEXES.revisionsByTime.indexName);
-    // Signs the paging cursors (a key derived from the video keys).
-    this.reprocessFunction.bindSecret('VIDEO_URL_KEY_ARN', stateful.videoUrlKey);
 
     this.reconcileFunction = new ServiceFunction(this, 'ReconcileFunction', {
       entry: 'reconcile',
@@ -165,12 +144,10 @@ export class StatelessStack extends Stack {
       timeout: Duration.minutes(5),
       // One run at a time: a slow run is never overtaken by the next one.
       reservedConcurrentExecutions: 1,
-      logLevel: settings.logLevel,
-      ...logs,
+      ...common,
     });
     const reconciler = this.reconcileFunction;
     workflowSettings(reconciler);
-    reconciler.bindIndex(stateful.reviewsTable, INDEXES.pendingRevisions.indexName);
     reconciler.addEnvironment('RECONCILE_AFTER_SECONDS', String(settings.reconcileAfterSeconds));
     // A failed or missed run is not retried: the next scheduled run looks again anyway, and the
     // revisions it failed on stay in the pending index.
@@ -208,6 +185,15 @@ export class StatelessStack extends Stack {
       reprocess: this.reprocessFunction,
       reconcile: this.reconcileFunction,
     };
+    const resources: ServiceResources = {
+      tables: { attempts: stateful.attemptsTable, reviews: stateful.reviewsTable },
+      secrets: { callbackSecret: stateful.callbackSecret, videoUrlKey: stateful.videoUrlKey },
+      eventBus: stateful.eventBus,
+    };
+    const access = functionAccess(settings);
+    for (const key of Object.keys(this.functions) as FunctionKey[]) {
+      this.functions[key].bindAccess(access[key], resources);
+    }
 
     // Stream → workflow. SQS as the on-failure destination: it receives the shard and sequence
     // range of a batch that exhausted its retries; the revisions themselves stay in the reviews
@@ -298,9 +284,16 @@ export class StatelessStack extends Stack {
       ],
     });
 
+    const callbackResponses = new CallbackResponseMetrics(this, 'CallbackResponses', {
+      accessLogs: api.accessLogs,
+      stage: settings.stage,
+      callbackPath: CALLBACK_PATH,
+    });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
       stage: settings.stage,
       functions: this.functions,
+      callbackResponses,
+      webAcl: { name: api.webAclName, rules: api.wafRules },
       streamConsumer: this.finishReviewFunction,
       deadLetterQueues: {
         streamFailures: this.streamFailureQueue,

@@ -1,4 +1,5 @@
 import { ConfigError } from '../lib/errors.js';
+import type { EventBusFaults } from './event-bus/server.js';
 
 /**
  * Fault injection for the local stack (`FAULTS`, off by default), to prove the pipeline's retry
@@ -85,4 +86,15 @@ export function faultsActive(faults: Faults): boolean {
     faults.dynamoDbThrottle > 0 ||
     faults.poison !== undefined
   );
+}
+
+/** The local event bus's hooks for the `putevents_*` faults. */
+export function eventBusFaults(faults: Faults): EventBusFaults {
+  return {
+    entry: () =>
+      faults.putEventsEntryFailure > 0 && faults.random() < faults.putEventsEntryFailure
+        ? { errorCode: 'InternalFailure', errorMessage: 'Injected fault: internal failure' }
+        : undefined,
+    throttle: () => faults.putEventsThrottle > 0 && faults.random() < faults.putEventsThrottle,
+  };
 }

@@ -18,7 +18,7 @@ import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from '
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
-import { type Faults, faultsActive, parseFaults } from './faults.js';
+import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
 import { probePort } from './ports.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
 import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
@@ -195,13 +195,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       rules: plan.rules,
       region: REGION,
       log,
-      faults: {
-        entry: () =>
-          faults.putEventsEntryFailure > 0 && faults.random() < faults.putEventsEntryFailure
-            ? { errorCode: 'InternalFailure', errorMessage: 'Injected fault: internal failure' }
-            : undefined,
-        throttle: () => faults.putEventsThrottle > 0 && faults.random() < faults.putEventsThrottle,
-      },
+      faults: eventBusFaults(faults),
     });
     stops.push(() => bus.stop());
 

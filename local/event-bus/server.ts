@@ -18,68 +18,35 @@
  * `InvalidArgument`, so a misspelt bus name shows up at once instead of as missing events.
  */
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { type Logger, silentLogger } from '../../lib/log.js';
-import { compilePattern, type EventMatcher } from './pattern.js';
+import { JsonLinesWriter } from '../json-lines.js';
+import {
+  type EventBusFaults,
+  EventBusRequestError,
+  type EventBusStats,
+  type PutEventsResult,
+  putEvents,
+} from './put-events.js';
+import { busResolver, compileRules, EventBusConfigError, type EventRule } from './rules.js';
 
-export const MAX_ENTRIES_PER_CALL = 10;
-/** The guide's limit on the summed size of a call's entries (256 KB). */
-export const MAX_ENTRIES_BYTES = 256 * 1024;
+export {
+  type EntryFault,
+  type EventBusFaults,
+  type EventBusStats,
+  type EventEnvelope,
+  entrySize,
+  MAX_ENTRIES_BYTES,
+  MAX_ENTRIES_PER_CALL,
+  type PutEventsWireEntry,
+} from './put-events.js';
+export { EventBusConfigError, type EventRule } from './rules.js';
+
 /** A request body larger than this cannot hold a valid call, even with JSON escaping. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
-const DEFAULT_BUS = 'default';
-/** EventBridge's rule-name characters; longer than its 64 so template logical ids fit too. */
-const RULE_NAME = /^[.\-_A-Za-z0-9]{1,200}$/;
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
-
-/** One `PutEvents` entry as it arrives on the wire (`Time` is epoch seconds there). */
-export interface PutEventsWireEntry {
-  Source?: unknown;
-  DetailType?: unknown;
-  Detail?: unknown;
-  EventBusName?: unknown;
-  Resources?: unknown;
-  Time?: unknown;
-  TraceHeader?: unknown;
-}
-
-/** The EventBridge envelope a rule target receives. */
-export type EventEnvelope = {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: Record<string, unknown>;
-};
-
-export interface EventRule {
-  /** The rule name; its matches go to `rules/<name>.jsonl`. */
-  name: string;
-  /** The bus the rule belongs to, by name or ARN. */
-  eventBusName: string;
-  /** The event pattern, as an object or as the JSON text `PutRule` takes. */
-  pattern: unknown;
-}
-
-export interface EntryFault {
-  errorCode: string;
-  errorMessage: string;
-}
-
-/** Hooks for fault injection; both default to no faults. */
-export interface EventBusFaults {
-  /** Fails one entry that passed validation; `undefined` lets it through. */
-  entry?: (entry: PutEventsWireEntry, index: number) => EntryFault | undefined;
-  /** Throttles the whole call with `ThrottlingException` when it answers true. */
-  throttle?: () => boolean;
-}
 
 export interface EventBusOptions {
   dataDir: string;
@@ -95,173 +62,11 @@ export interface EventBusOptions {
   log?: Logger;
 }
 
-export interface EventBusStats {
-  /** PutEvents calls received, throttled ones included. */
-  putEventsCalls: number;
-  throttledCalls: number;
-  /** Entries in calls that were not refused as a whole, and how many of those failed. */
-  entries: number;
-  failedEntries: number;
-}
-
 export interface LocalEventBus {
   endpoint: string;
   port: number;
   stats(): EventBusStats;
   stop(): Promise<void>;
-}
-
-/** The buses or rules given at start are not ones EventBridge would accept. */
-export class EventBusConfigError extends Error {
-  override readonly name = 'EventBusConfigError';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Durable JSON lines
-
-interface PendingLine {
-  text: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Appends JSON documents, one per line, to a file. Lines land whole and in the order `append` was
- * called, and each promise resolves only once its line is on disk: concurrent callers are grouped
- * into one write and one `datasync`, so throughput does not collapse under load.
- */
-export class JsonLinesWriter {
-  readonly path: string;
-  #handle: Promise<FileHandle> | undefined;
-  #pending: PendingLine[] = [];
-  #flushing: Promise<void> | undefined;
-  #closed = false;
-
-  constructor(path: string) {
-    this.path = path;
-  }
-
-  /** Appends one document as one line. */
-  append(value: unknown): Promise<void> {
-    return this.appendAll([value]);
-  }
-
-  /** Appends several documents as adjacent lines: no other caller's line comes between them. */
-  appendAll(values: readonly unknown[]): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error(`${this.path} is closed`));
-    if (values.length === 0) return Promise.resolve();
-    const text = values.map((value) => `${JSON.stringify(value)}\n`).join('');
-    const written = new Promise<void>((resolve, reject) => {
-      this.#pending.push({ text, resolve, reject });
-    });
-    this.#flushing ??= this.#flush().finally(() => {
-      this.#flushing = undefined;
-    });
-    return written;
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#flushing;
-    const handle = this.#handle;
-    this.#handle = undefined;
-    if (handle) await (await handle).close();
-  }
-
-  async #flush(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const group = this.#pending;
-      this.#pending = [];
-      try {
-        const handle = await this.#open();
-        const bytes = Buffer.from(group.map((line) => line.text).join(''), 'utf8');
-        let offset = 0;
-        while (offset < bytes.length) {
-          const { bytesWritten } = await handle.write(bytes, offset);
-          offset += bytesWritten;
-        }
-        await handle.datasync();
-        for (const line of group) line.resolve();
-      } catch (error) {
-        for (const line of group) line.reject(error);
-      }
-    }
-  }
-
-  #open(): Promise<FileHandle> {
-    this.#handle ??= (async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      return open(this.path, 'a');
-    })();
-    return this.#handle;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// PutEvents
-
-/** An error answered the AWS JSON 1.1 way: an HTTP status and `{ "__type", "message" }`. */
-class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * An entry's size as EventBridge counts it: 14 bytes for a Time, then the UTF-8 bytes of Source,
- * DetailType, Detail and each Resources element. Field names and JSON syntax are not counted.
- */
-export function entrySize(entry: PutEventsWireEntry): number {
-  const bytes = (value: unknown) =>
-    typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0;
-  let size = entry.Time !== undefined && entry.Time !== null ? 14 : 0;
-  size += bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
-  if (Array.isArray(entry.Resources)) {
-    for (const resource of entry.Resources) size += bytes(resource);
-  }
-  return size;
-}
-
-function invalidArgument(parameter: string, reason: string): EntryFault {
-  return {
-    errorCode: 'InvalidArgument',
-    errorMessage: `Parameter ${parameter} is not valid. Reason: ${reason}`,
-  };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function requiredString(entry: PutEventsWireEntry, field: 'Source' | 'DetailType' | 'Detail') {
-  const value = entry[field];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** Envelope times have whole seconds, as EventBridge writes them (`2024-03-02T17:05:00Z`). */
-function envelopeTime(epochMs: number): string {
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** `Time` arrives as epoch seconds from the SDK; an ISO 8601 string is accepted as well. */
-function entryTimeMs(time: unknown): number | undefined {
-  if (typeof time === 'number' && Number.isFinite(time)) return time * 1000;
-  if (typeof time === 'string' && time.trim() !== '') {
-    const parsed = /^\d+(\.\d+)?$/.test(time) ? Number(time) * 1000 : Date.parse(time);
-    if (Number.isFinite(parsed)) return parsed;
-  }
-  return undefined;
-}
-
-interface CompiledRule {
-  name: string;
-  bus: string;
-  matches: EventMatcher;
-  writer: JsonLinesWriter;
 }
 
 /**
@@ -275,226 +80,28 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
   if (!/^\d{12}$/.test(account)) {
     throw new EventBusConfigError(`The account must be 12 digits, got "${account}"`);
   }
-  const buses = new Set([DEFAULT_BUS, ...options.buses]);
-  const busArnPrefix = `arn:aws:events:${region}:${account}:event-bus/`;
-  const resolveBus = (nameOrArn: string): string | undefined => {
-    const name = nameOrArn.startsWith('arn:')
-      ? nameOrArn.startsWith(busArnPrefix)
-        ? nameOrArn.slice(busArnPrefix.length)
-        : undefined
-      : nameOrArn;
-    return name !== undefined && buses.has(name) ? name : undefined;
-  };
-
-  const seenRules = new Set<string>();
-  const rules: CompiledRule[] = options.rules.map((rule) => {
-    if (!RULE_NAME.test(rule.name)) {
-      throw new EventBusConfigError(
-        `Rule "${rule.name}": a rule name has 1 to 200 letters, digits, ".", "-" or "_"`,
-      );
-    }
-    if (seenRules.has(rule.name)) {
-      // Names are unique per bus in AWS, but here they also name the match files.
-      throw new EventBusConfigError(`Rule "${rule.name}" is defined twice`);
-    }
-    seenRules.add(rule.name);
-    const bus = resolveBus(rule.eventBusName);
-    if (bus === undefined) {
-      throw new EventBusConfigError(
-        `Rule "${rule.name}" belongs to an unknown event bus "${rule.eventBusName}"`,
-      );
-    }
-    let matches: EventMatcher;
-    try {
-      matches = compilePattern(rule.pattern);
-    } catch (error) {
-      throw new EventBusConfigError(`Rule "${rule.name}": ${(error as Error).message}`);
-    }
-    return {
-      name: rule.name,
-      bus,
-      matches,
-      writer: new JsonLinesWriter(join(options.dataDir, 'rules', `${rule.name}.jsonl`)),
-    };
-  });
+  const resolveBus = busResolver(account, region, options.buses);
+  const rules = compileRules(options.rules, resolveBus, options.dataDir);
   const events = new JsonLinesWriter(join(options.dataDir, 'events.jsonl'));
-
   const stats: EventBusStats = {
     putEventsCalls: 0,
     throttledCalls: 0,
     entries: 0,
     failedEntries: 0,
   };
-
-  const putEvents = async (body: unknown) => {
-    stats.putEventsCalls++;
-    if (options.faults?.throttle?.()) {
-      stats.throttledCalls++;
-      throw new ServiceError('ThrottlingException', 'Rate exceeded');
-    }
-    const entries = isPlainObject(body) ? body.Entries : undefined;
-    if (!Array.isArray(entries)) {
-      throw new ServiceError(
-        'ValidationException',
-        "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    if (entries.length < 1 || entries.length > MAX_ENTRIES_PER_CALL) {
-      const bound =
-        entries.length < 1
-          ? 'greater than or equal to 1'
-          : `less than or equal to ${MAX_ENTRIES_PER_CALL}`;
-      throw new ServiceError(
-        'ValidationException',
-        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
-      );
-    }
-    const wireEntries = entries.map((entry) => (isPlainObject(entry) ? entry : {}));
-    const total = wireEntries.reduce((sum, entry) => sum + entrySize(entry), 0);
-    if (total > MAX_ENTRIES_BYTES) {
-      throw new ServiceError(
-        'ValidationException',
-        'Total size of the entries in the request is over the limit.',
-      );
-    }
-
-    const now = Date.now();
-    const accepted: { envelope: EventEnvelope; bus: string }[] = [];
-    const results = wireEntries.map((entry, index) => {
-      const outcome = acceptEntry(entry, index, now);
-      if ('errorCode' in outcome) {
-        return { ErrorCode: outcome.errorCode, ErrorMessage: outcome.errorMessage };
-      }
-      accepted.push(outcome);
-      return { EventId: outcome.envelope.id };
-    });
-
-    const writes = [events.appendAll(accepted.map(({ envelope }) => envelope))];
-    for (const rule of rules) {
-      const matched = accepted
-        .filter(({ envelope, bus }) => bus === rule.bus && rule.matches(envelope))
-        .map(({ envelope }) => envelope);
-      if (matched.length > 0) writes.push(rule.writer.appendAll(matched));
-    }
-    await Promise.all(writes);
-
-    const failed = results.length - accepted.length;
-    stats.entries += results.length;
-    stats.failedEntries += failed;
-    log.debug('local event bus: PutEvents', { accepted: accepted.length, failed });
-    return { FailedEntryCount: failed, Entries: results };
-  };
-
-  const acceptEntry = (
-    entry: PutEventsWireEntry,
-    index: number,
-    now: number,
-  ): EntryFault | { envelope: EventEnvelope; bus: string } => {
-    const source = requiredString(entry, 'Source');
-    if (source === undefined) return invalidArgument('Source', 'Source is a required argument.');
-    const detailType = requiredString(entry, 'DetailType');
-    if (detailType === undefined) {
-      return invalidArgument('DetailType', 'DetailType is a required argument.');
-    }
-    const detailText = requiredString(entry, 'Detail');
-    if (detailText === undefined)
-      return invalidArgument('Detail', 'Detail is a required argument.');
-    let detail: unknown;
-    try {
-      detail = JSON.parse(detailText);
-    } catch {
-      detail = undefined;
-    }
-    if (!isPlainObject(detail)) {
-      return { errorCode: 'MalformedDetail', errorMessage: 'Detail is malformed.' };
-    }
-    const resources = entry.Resources ?? [];
-    if (!Array.isArray(resources) || !resources.every((item) => typeof item === 'string')) {
-      return invalidArgument('Resources', 'Resources must be a list of strings.');
-    }
-    let time = now;
-    if (entry.Time !== undefined && entry.Time !== null) {
-      const parsed = entryTimeMs(entry.Time);
-      if (parsed === undefined) return invalidArgument('Time', 'Time is not a valid timestamp.');
-      time = parsed;
-    }
-    const busName = entry.EventBusName ?? DEFAULT_BUS;
-    const bus = typeof busName === 'string' ? resolveBus(busName) : undefined;
-    if (bus === undefined) {
-      return invalidArgument('EventBusName', `Event bus ${String(busName)} does not exist.`);
-    }
-    const fault = options.faults?.entry?.(entry, index);
-    if (fault) return fault;
-    return {
-      bus,
-      envelope: {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': detailType,
-        source,
-        account,
-        time: envelopeTime(time),
-        region,
-        resources: resources as string[],
-        detail,
-      },
-    };
-  };
+  const target = { account, region, resolveBus, rules, events, stats, faults: options.faults, log };
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
+    answer(request, response, (body) => putEvents(target, body)).catch((error: unknown) => {
       log.error('local event bus: request failed', { error });
       if (!response.headersSent) {
-        sendError(response, new ServiceError('InternalException', 'Internal error', 500));
+        sendError(response, new EventBusRequestError('InternalException', 'Internal error', 500));
       } else {
         response.destroy();
       }
     });
   });
-
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const target = request.headers['x-amz-target'];
-    if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
-      await drain(request);
-      const operation = typeof target === 'string' ? target : `${request.method} ${request.url}`;
-      sendError(
-        response,
-        new ServiceError(
-          'UnknownOperationException',
-          `The local event bus only implements AWSEvents.PutEvents, not ${operation}`,
-        ),
-      );
-      return;
-    }
-    let body: unknown;
-    try {
-      const text = await readBody(request);
-      body = JSON.parse(text === '' ? '{}' : text);
-    } catch (error) {
-      sendError(
-        response,
-        error instanceof ServiceError
-          ? error
-          : new ServiceError('SerializationException', 'The request body is not valid JSON'),
-      );
-      return;
-    }
-    try {
-      sendJson(response, 200, await putEvents(body));
-    } catch (error) {
-      if (!(error instanceof ServiceError)) throw error;
-      sendError(response, error);
-    }
-  };
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? 0);
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
@@ -511,6 +118,61 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
   return { endpoint: `http://127.0.0.1:${port}`, port, stats: () => ({ ...stats }), stop };
 }
 
+/** Listens on 127.0.0.1 and answers the port, which is a free one when `port` is 0. */
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The AWS JSON 1.1 protocol
+
+/** Answers one HTTP request: `AWSEvents.PutEvents` with a JSON body, or an error. */
+async function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  handlePutEvents: (body: unknown) => Promise<PutEventsResult>,
+): Promise<void> {
+  const target = request.headers['x-amz-target'];
+  if (request.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
+    await drain(request);
+    const operation = typeof target === 'string' ? target : `${request.method} ${request.url}`;
+    sendError(
+      response,
+      new EventBusRequestError(
+        'UnknownOperationException',
+        `The local event bus only implements AWSEvents.PutEvents, not ${operation}`,
+      ),
+    );
+    return;
+  }
+  let body: unknown;
+  try {
+    const text = await readBody(request);
+    body = JSON.parse(text === '' ? '{}' : text);
+  } catch (error) {
+    sendError(
+      response,
+      error instanceof EventBusRequestError
+        ? error
+        : new EventBusRequestError('SerializationException', 'The request body is not valid JSON'),
+    );
+    return;
+  }
+  try {
+    sendJson(response, 200, await handlePutEvents(body));
+  } catch (error) {
+    if (!(error instanceof EventBusRequestError)) throw error;
+    sendError(response, error);
+  }
+}
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -520,7 +182,7 @@ function readBody(request: IncomingMessage): Promise<string> {
       if (size > MAX_BODY_BYTES) {
         request.removeAllListeners('data');
         request.resume();
-        reject(new ServiceError('ValidationException', 'The request is too large', 413));
+        reject(new EventBusRequestError('ValidationException', 'The request is too large', 413));
         return;
       }
       chunks.push(chunk);
@@ -548,7 +210,7 @@ function sendJson(response: ServerResponse, statusCode: number, body: unknown): 
   response.end(text);
 }
 
-function sendError(response: ServerResponse, error: ServiceError): void {
+function sendError(response: ServerResponse, error: EventBusRequestError): void {
   response.setHeader('x-amzn-ErrorType', error.type);
   sendJson(response, error.statusCode, { __type: error.type, message: error.message });
 }

@@ -1,11 +1,15 @@
-import { App, type CfnResource, Stack } from 'aws-cdk-lib';
+import { App, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { integerAbove } from '../../cdk/review-api.js';
-import { BUNDLING, type ServiceFunction, TABLE_ACTIONS } from '../../cdk/service-function.js';
+import { BUNDLING, ServiceFunction } from '../../cdk/service-function.js';
 import {
   addComplianceChecks,
   createStacks,
@@ -426,6 +430,7 @@ describe('functions', () => {
           ATTEMPTS_TABLE: imported(stateful, stateful.attemptsTable),
           REVIEWS_TABLE: imported(stateful, stateful.reviewsTable),
           LOG_LEVEL: 'warn',
+          METRICS_NAMESPACE: 'ProctoringReviews/prod',
           NODE_OPTIONS: '--enable-source-maps',
           ALLOW_REVIEW_UPDATES: 'false',
           ALLOW_CALLBACK_SIMULATION: 'true',
@@ -444,6 +449,7 @@ describe('functions', () => {
           VIDEO_URL_KEY_ARN: imported(stateful, stateful.videoUrlKey),
           VIDEO_LINK_HTML5: 'false',
           LOG_LEVEL: 'warn',
+          METRICS_NAMESPACE: 'ProctoringReviews/prod',
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
@@ -455,6 +461,7 @@ describe('functions', () => {
       EVENT_SOURCE: 'org.example.proctoring',
       REQUIRE_FAILURE_SECOND_REVIEWS: 'false',
       LOG_LEVEL: 'warn',
+      METRICS_NAMESPACE: 'ProctoringReviews/prod',
       NODE_OPTIONS: '--enable-source-maps',
     };
     prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
@@ -482,6 +489,7 @@ describe('functions', () => {
           EVENT_SOURCE: 'org.example.proctoring',
           REQUIRE_FAILURE_SECOND_REVIEWS: 'false',
           LOG_LEVEL: 'warn',
+          METRICS_NAMESPACE: 'ProctoringReviews/prod',
           NODE_OPTIONS: '--enable-source-maps',
         }),
       },
@@ -507,108 +515,241 @@ describe('functions', () => {
     expect(policy).not.toMatch(/CallbackSecret/);
   });
 
-  it('run with roles of their own: no managed policies, table actions listed, read-only where possible', () => {
-    for (const role of Object.values(prod.stateless.findResources('AWS::IAM::Role'))) {
+  it('run with roles of their own: no managed policy on any function role', () => {
+    for (const fn of Object.values(prod.stacks.stateless.functions)) {
+      const role = prod.stateless.toJSON().Resources[logicalId(fn.role as IConstruct)];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
+  });
+});
+
+/**
+ * Every statement of the policies attached to a function's role, `Action` and `Resource` always
+ * lists.
+ * Each role's grants are asserted in full: a statement added anywhere fails these tests.
+ */
+function grantsOf(synthesized: Synthesized, fn: ServiceFunction) {
+  const role = { Ref: logicalId(fn.role as IConstruct) };
+  return Object.values(synthesized.stateless.findResources('AWS::IAM::Policy'))
+    .filter((policy) =>
+      policy.Properties.Roles.some((r: unknown) => JSON.stringify(r) === JSON.stringify(role)),
+    )
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    .map((statement: { Effect: string; Action: string | string[]; Resource: unknown }) => ({
+      Effect: statement.Effect,
+      Action: [statement.Action].flat(),
+      Resource: [statement.Resource].flat(),
+      ...('Condition' in statement ? { Condition: statement.Condition } : {}),
+    }));
+}
+
+describe('least privilege per function', () => {
+  const allow = (Action: string[], Resource: unknown) => ({
+    Effect: 'Allow',
+    Action,
+    Resource: [Resource].flat(),
+  });
+  /** What every function needs to run: its own log group, and X-Ray (no resource-level permissions). */
+  const ref = (synthesized: Synthesized, value: string) =>
+    resolved(synthesized.stacks.stateless, value);
+  /** The ARN of one index of a stateful table, as the stateless stack writes it. */
+  const index = (table: { tableArn: string }, name: string) => ({
+    'Fn::Join': ['', [ref(prod, table.tableArn), `/index/${name}`]],
+  });
+  const runtime = (synthesized: Synthesized, fn: ServiceFunction) => [
+    allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ref(synthesized, fn.logGroup.logGroupArn)),
+    allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
+  ];
+
+  it('the callback reads the attempt and the review head, writes revisions, and reads both secrets', () => {
     const { stateful, stateless } = prod.stacks;
-    const statement = (access: keyof typeof TABLE_ACTIONS, table: IConstruct) =>
-      Match.objectLike({
-        Effect: 'Allow',
-        Action: [...TABLE_ACTIONS[access]],
-        Resource: imported(stateful, table, 'Arn'),
-      });
-    const policyOf = (fn: ServiceFunction, statements: object[]) =>
-      prod.stateless.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: logicalId(fn.role as IConstruct) }],
-        PolicyDocument: { Statement: Match.arrayWith(statements) },
-      });
-    policyOf(stateless.reviewCallbackFunction, [
-      statement('read', stateful.attemptsTable),
-      statement('readWrite', stateful.reviewsTable),
-      Match.objectLike({
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        Resource: imported(stateful, stateful.callbackSecret),
-      }),
-      Match.objectLike({
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        Resource: imported(stateful, stateful.videoUrlKey),
-      }),
+    const fn = stateless.reviewCallbackFunction;
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(['dynamodb:BatchGetItem'], ref(prod, stateful.attemptsTable.tableArn)),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      allow(
+        ['secretsmanager:GetSecretValue'],
+        [ref(prod, stateful.callbackSecret.secretArn), ref(prod, stateful.videoUrlKey.secretArn)],
+      ),
     ]);
-    const indexQuery = (table: IConstruct, indexName: string) =>
-      Match.objectLike({
-        Effect: 'Allow',
-        Action: 'dynamodb:Query',
-        Resource: {
-          'Fn::Join': ['', [imported(stateful, table, 'Arn'), `/index/${indexName}`]],
-        },
-      });
-    const putEvents = Match.objectLike({
-      Action: 'events:PutEvents',
-      Resource: imported(stateful, stateful.eventBus, 'Arn'),
+  });
+
+  it('without HMAC the callback may read the video key only', () => {
+    const open = synth({
+      stage: 'dev',
+      CALLBACK_AUTH: 'none',
+      VENDOR_IP_ALLOW_LIST: '198.51.100.0/24',
     });
-    const readVideoKey = Match.objectLike({
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      Resource: imported(stateful, stateful.videoUrlKey),
-    });
-    policyOf(stateless.internalApiFunction, [
-      statement('readWrite', stateful.attemptsTable),
-      statement('readWrite', stateful.reviewsTable),
-      indexQuery(stateful.attemptsTable, 'attempts-by-status'),
-      readVideoKey,
+    const { stateful, stateless } = open.stacks;
+    const fn = stateless.reviewCallbackFunction;
+    expect(grantsOf(open, fn)).toEqual([
+      ...runtime(open, fn),
+      allow(['dynamodb:BatchGetItem'], ref(open, stateful.attemptsTable.tableArn)),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        ref(open, stateful.reviewsTable.tableArn),
+      ),
+      allow(['secretsmanager:GetSecretValue'], [ref(open, stateful.videoUrlKey.secretArn)]),
     ]);
-    policyOf(stateless.reprocessFunction, [
-      statement('readWrite', stateful.attemptsTable),
-      statement('readWrite', stateful.reviewsTable),
-      putEvents,
-      indexQuery(stateful.reviewsTable, 'revisions-by-time'),
-      readVideoKey,
+  });
+
+  it('the internal API reads and updates attempts, reads reviews (with the revision query) and writes staff revisions', () => {
+    const { stateful, stateless } = prod.stacks;
+    const fn = stateless.internalApiFunction;
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.attemptsTable.tableArn),
+      ),
+      allow(['dynamodb:Query'], index(stateful.attemptsTable, 'attempts-by-status')),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      // Decrypts staff video links; a key derived from it signs the queue's paging cursors.
+      allow(['secretsmanager:GetSecretValue'], [ref(prod, stateful.videoUrlKey.secretArn)]),
     ]);
-    policyOf(stateless.reconcileFunction, [
-      statement('readWrite', stateful.attemptsTable),
-      statement('readWrite', stateful.reviewsTable),
-      putEvents,
-      indexQuery(stateful.reviewsTable, 'pending-revisions'),
+  });
+
+  it('the workflow reads and updates both tables, puts events on the bus, reads the stream and sends exhausted batches to its queue', () => {
+    const { stateful, stateless } = prod.stacks;
+    const fn = stateless.finishReviewFunction;
+    const stream = ref(prod, stateful.reviewsTable.tableStreamArn as string);
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.attemptsTable.tableArn),
+      ),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      allow(['events:PutEvents'], ref(prod, stateful.eventBus.eventBusArn)),
+      // Granted by the stream's event source mapping and its on-failure destination.
+      allow(
+        ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        ref(prod, stateless.streamFailureQueue.queueArn),
+      ),
+      allow(['dynamodb:ListStreams'], stream),
+      allow(
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        stream,
+      ),
     ]);
-    // Each function may query only the index it reads, and the others none.
-    const indexGrants = (fn: ServiceFunction) =>
-      JSON.stringify(
-        Object.values(prod.stateless.findResources('AWS::IAM::Policy')).filter(
-          (policy) =>
-            JSON.stringify(policy.Properties.Roles) ===
-            JSON.stringify([{ Ref: logicalId(fn.role as IConstruct) }]),
-        ),
-      ).match(/\/index\/[a-z-]+/g) ?? [];
-    expect(indexGrants(stateless.internalApiFunction)).toEqual(['/index/attempts-by-status']);
-    expect(indexGrants(stateless.reprocessFunction)).toEqual(['/index/revisions-by-time']);
-    expect(indexGrants(stateless.reconcileFunction)).toEqual(['/index/pending-revisions']);
-    for (const fn of [stateless.reviewCallbackFunction, stateless.finishReviewFunction]) {
-      expect(indexGrants(fn)).toEqual([]);
-    }
-    expect(JSON.stringify(prod.stateless.findResources('AWS::IAM::Policy'))).not.toMatch(
-      /\/index\/\*/,
+  });
+
+  it('reprocessing runs the workflow (both tables, the bus), queries the revisions-by-time index and reads the video key for its cursors', () => {
+    const { stateful, stateless } = prod.stacks;
+    const fn = stateless.reprocessFunction;
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.attemptsTable.tableArn),
+      ),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      allow(['dynamodb:Query'], index(stateful.reviewsTable, 'revisions-by-time')),
+      allow(['secretsmanager:GetSecretValue'], [ref(prod, stateful.videoUrlKey.secretArn)]),
+      allow(['events:PutEvents'], ref(prod, stateful.eventBus.eventBusArn)),
+    ]);
+  });
+
+  it('the reconciler runs the workflow (both tables, the bus) and queries the pending-revisions index only', () => {
+    const { stateful, stateless } = prod.stacks;
+    const fn = stateless.reconcileFunction;
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.attemptsTable.tableArn),
+      ),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      allow(['dynamodb:Query'], index(stateful.reviewsTable, 'pending-revisions')),
+      allow(['events:PutEvents'], ref(prod, stateful.eventBus.eventBusArn)),
+    ]);
+    // The schedule's role may invoke the reconciler (and its versions), nothing else.
+    const scheduleRole = Object.entries(prod.stateless.findResources('AWS::IAM::Role')).find(
+      ([id]) => id.startsWith('ReconcileScheduleRole'),
     );
-    policyOf(stateless.finishReviewFunction, [
-      statement('readWrite', stateful.attemptsTable),
-      statement('readWrite', stateful.reviewsTable),
-      Match.objectLike({
-        Action: 'events:PutEvents',
-        Resource: imported(stateful, stateful.eventBus, 'Arn'),
+    expect(scheduleRole?.[1].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
       }),
     ]);
-    // Each role may write only to its own function's log group.
-    for (const fn of Object.values(stateless.functions)) {
-      policyOf(fn, [
-        Match.objectLike({
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${fn.node.id}Logs`), 'Arn'] },
-        }),
-      ]);
-    }
-    expect(TABLE_ACTIONS.read).not.toContain('dynamodb:PutItem');
-    expect(TABLE_ACTIONS.read).not.toContain('dynamodb:UpdateItem');
-    const policies = JSON.stringify(prod.stateless.findResources('AWS::IAM::Policy'));
-    expect(policies).not.toMatch(/dynamodb:\*|dynamodb:Scan|dynamodb:DeleteItem|events:\*/);
+    const schedulePolicy = Object.values(prod.stateless.findResources('AWS::IAM::Policy')).find(
+      (policy) =>
+        JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: scheduleRole?.[0] }]),
+    );
+    expect(schedulePolicy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: [
+          { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }, ':*']] },
+        ],
+      },
+    ]);
+  });
+
+  it('grants a queried index by its own ARN, with Query only, and names each resource in its variable', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Probe');
+    const table = (id: string) =>
+      new TableV2(stack, id, { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    const tables = { attempts: table('Attempts'), reviews: table('Reviews') };
+    const fn = new ServiceFunction(stack, 'Reconciler', {
+      entry: 'finishReview',
+      description: 'probe',
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+      logRetention: RetentionDays.ONE_DAY,
+      logRemovalPolicy: RemovalPolicy.DESTROY,
+      logLevel: 'info',
+      metricsNamespace: 'ProctoringReviews/probe',
+    });
+    fn.bindAccess(
+      { tables: { attempts: { items: ['dynamodb:GetItem'], queriedIndexes: ['byStatus'] } } },
+      {
+        tables,
+        secrets: { callbackSecret: new Secret(stack, 'A'), videoUrlKey: new Secret(stack, 'B') },
+        eventBus: new EventBus(stack, 'Bus'),
+      },
+    );
+    const template = Template.fromStack(stack);
+    const arn = stack.resolve(tables.attempts.tableArn);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectEquals({ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: arn }),
+          Match.objectEquals({
+            Effect: 'Allow',
+            Action: 'dynamodb:Query',
+            Resource: { 'Fn::Join': ['', [arn, '/index/byStatus']] },
+          }),
+        ]),
+      },
+    });
+    const variables = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+    expect(variables.ATTEMPTS_TABLE).toEqual(stack.resolve(tables.attempts.tableName));
+    expect(variables.REVIEWS_TABLE).toBeUndefined();
+    expect(variables.EVENT_BUS_NAME).toBeUndefined();
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toMatch(
+      /secretsmanager|events:PutEvents|Reviews/,
+    );
   });
 });
 
@@ -860,6 +1001,49 @@ describe('REST API', () => {
     expect(format).not.toMatch(/\$input|body/i);
   });
 
+  it("sets the account's API Gateway logging role (retained with it), before the stage that logs through it", () => {
+    for (const synthesized of [prod, dev]) {
+      const template = synthesized.stateless.toJSON();
+      const accounts = Object.entries(
+        synthesized.stateless.findResources('AWS::ApiGateway::Account'),
+      );
+      expect(accounts).toHaveLength(1);
+      const [accountId, account] = accounts[0] ?? [];
+      expect(account).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      const roleId = account?.Properties.CloudWatchRoleArn['Fn::GetAtt'][0];
+      expect(template.Resources[roleId]).toMatchObject({
+        Type: 'AWS::IAM::Role',
+        DeletionPolicy: 'Retain',
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [
+              {
+                Action: 'sts:AssumeRole',
+                Effect: 'Allow',
+                Principal: { Service: 'apigateway.amazonaws.com' },
+              },
+            ],
+          },
+          ManagedPolicyArns: [
+            {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+                ],
+              ],
+            },
+          ],
+        },
+      });
+      const [stage] = Object.values(synthesized.stateless.findResources('AWS::ApiGateway::Stage'));
+      expect(stage?.DependsOn).toContain(accountId);
+      expect(stage?.Properties.AccessLogSetting).toBeDefined();
+    }
+  });
+
   it('allows the internal API to callers with the output policy, and only there', () => {
     prod.stateless.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
@@ -906,6 +1090,53 @@ describe('WAF', () => {
       Scope: 'REGIONAL',
       DefaultAction: { Allow: {} },
     });
+  });
+
+  it('names the web ACL after the stage and keeps each rule at its priority, with or without the allow-list', () => {
+    for (const [synthesized, stage, expected] of [
+      [
+        prod,
+        'prod',
+        [
+          ['VendorIpAllowList', 0, 'vendor-ip-allow-list'],
+          ['BodyOverLimit', 1, 'body-over-limit'],
+          ['RateLimitPerIp', 2, 'rate-limit'],
+          ['AWSManagedRulesCommonRuleSet', 3, 'common-rule-set'],
+          ['AWSManagedRulesKnownBadInputsRuleSet', 4, 'known-bad-inputs'],
+        ],
+      ],
+      [
+        dev,
+        'dev',
+        [
+          ['BodyOverLimit', 1, 'body-over-limit'],
+          ['RateLimitPerIp', 2, 'rate-limit'],
+          ['AWSManagedRulesCommonRuleSet', 3, 'common-rule-set'],
+          ['AWSManagedRulesKnownBadInputsRuleSet', 4, 'known-bad-inputs'],
+        ],
+      ],
+    ] as const) {
+      const [acl] = Object.values(synthesized.stateless.findResources('AWS::WAFv2::WebACL'));
+      expect(acl?.Properties.Name).toBe(`proctoring-reviews-${stage}`);
+      expect(acl?.Properties.VisibilityConfig.MetricName).toBe(
+        `proctoring-reviews-${stage}-web-acl`,
+      );
+      const rules = acl?.Properties.Rules as Array<{
+        Name: string;
+        Priority: number;
+        VisibilityConfig: { MetricName: string; CloudWatchMetricsEnabled: boolean };
+      }>;
+      expect(
+        rules.map((rule) => [rule.Name, rule.Priority, rule.VisibilityConfig.MetricName]),
+      ).toEqual(
+        expected.map(([name, priority, metric]) => [
+          name,
+          priority,
+          `proctoring-reviews-${stage}-${metric}`,
+        ]),
+      );
+      expect(rules.every((rule) => rule.VisibilityConfig.CloudWatchMetricsEnabled)).toBe(true);
+    }
   });
 
   it('rate-limits per IP and runs the common rules with SizeRestrictions_BODY only counted', () => {
@@ -1040,7 +1271,7 @@ describe('alarms', () => {
   const alarms = (template: Template) =>
     Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
-  it('watch stream lag, dead letters, function errors and throttles, API 5xx and latency, PutEvents failures', () => {
+  it('watch stream lag, dead letters, function errors and throttles, API 5xx and latency', () => {
     const { stateless } = prod.stacks;
     const fn = (key: keyof typeof FUNCTION_ENTRIES) => ({
       Name: 'FunctionName',
@@ -1087,20 +1318,223 @@ describe('alarms', () => {
         ...statistic,
       });
     }
-    prod.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'ProctoringReviews',
-      MetricName: 'ReconciledRevisions',
-      Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
-      Statistic: 'Sum',
-      Threshold: 1,
+  });
+
+  it('watch PutEvents failures and reconciled revisions in the namespace of their own stage, which each function is told', () => {
+    for (const [synthesized, stage] of [
+      [prod, 'prod'],
+      [dev, 'dev'],
+    ] as const) {
+      const namespace = `ProctoringReviews/${stage}`;
+      synthesized.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `proctoring-reviews-${stage}-put-events-failed-entries`,
+        Namespace: namespace,
+        MetricName: 'PutEventsFailedEntries',
+        Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+      synthesized.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `proctoring-reviews-${stage}-reconciled-revisions`,
+        Namespace: namespace,
+        MetricName: 'ReconciledRevisions',
+        Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+      for (const fn of Object.values(
+        synthesized.stateless.findResources('AWS::Lambda::Function'),
+      )) {
+        expect(fn.Properties.Environment.Variables.METRICS_NAMESPACE).toBe(namespace);
+      }
+    }
+  });
+
+  it('read every custom metric from their own stage: no alarm or metric filter outside AWS/* and ProctoringReviews/<stage>', () => {
+    for (const [synthesized, stage] of [
+      [prod, 'prod'],
+      [dev, 'dev'],
+    ] as const) {
+      const namespaces = [
+        ...alarms(synthesized.stateless).flatMap((alarm) => [
+          alarm.Namespace,
+          ...(alarm.Metrics ?? []).map(
+            (m: { MetricStat?: { Metric: { Namespace: string } } }) =>
+              m.MetricStat?.Metric.Namespace,
+          ),
+        ]),
+        ...Object.values(synthesized.stateless.findResources('AWS::Logs::MetricFilter')).map(
+          (filter) => filter.Properties.MetricTransformations[0].MetricNamespace,
+        ),
+      ].filter((namespace): namespace is string => typeof namespace === 'string');
+      const custom = namespaces.filter((namespace) => !namespace.startsWith('AWS/'));
+      expect(custom.length).toBeGreaterThan(0);
+      expect(new Set(custom)).toEqual(new Set([`ProctoringReviews/${stage}`]));
+    }
+  });
+
+  it('alarm when half or more of the callbacks (at least 3 in 15 minutes) are answered 401, or 403', () => {
+    for (const [suffix, metricName] of [
+      ['callback-401-rate', 'CallbackUnauthorized'],
+      ['callback-403-rate', 'CallbackForbidden'],
+    ] as const) {
+      const metric = (id: string, name: string) => ({
+        Id: id,
+        MetricStat: {
+          Metric: { Namespace: 'ProctoringReviews/prod', MetricName: name },
+          Period: 900,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      });
+      prod.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `proctoring-reviews-prod-${suffix}`,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 50,
+        EvaluationPeriods: 1,
+        Metrics: [
+          Match.objectLike({
+            Expression: 'IF(requests >= 3, 100 * rejected / requests, 0)',
+            ReturnData: true,
+          }),
+          metric('requests', 'CallbackRequests'),
+          metric('rejected', metricName),
+        ],
+      });
+    }
+  });
+
+  it('count callback answers from the access log: every callback request, and those answered 401 or 403', () => {
+    const accessLogs = Object.keys(prod.stateless.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.startsWith('ApiAccessLogs'),
+    );
+    const filters = Object.values(prod.stateless.findResources('AWS::Logs::MetricFilter')).map(
+      (filter) => filter.Properties,
+    );
+    const callback =
+      '($.resourcePath = "/api/edx_proctoring/proctoring_review_callback") || ' +
+      '($.path = "/prod/api/edx_proctoring/proctoring_review_callback") || ' +
+      '($.path = "/prod/api/edx_proctoring/proctoring_review_callback/")';
+    const transform = (MetricName: string) => [
+      { MetricNamespace: 'ProctoringReviews/prod', MetricName, MetricValue: '1', DefaultValue: 0 },
+    ];
+    expect(filters).toEqual([
+      {
+        LogGroupName: { Ref: accessLogs },
+        FilterPattern: `{ ${callback} }`,
+        MetricTransformations: transform('CallbackRequests'),
+      },
+      {
+        LogGroupName: { Ref: accessLogs },
+        FilterPattern: `{ (${callback}) && ($.status = "401") }`,
+        MetricTransformations: transform('CallbackUnauthorized'),
+      },
+      {
+        LogGroupName: { Ref: accessLogs },
+        FilterPattern: `{ (${callback}) && ($.status = "403") }`,
+        MetricTransformations: transform('CallbackForbidden'),
+      },
+    ]);
+    // The fields the filters read are fields of the access log line, as strings.
+    const [stage] = Object.values(prod.stateless.findResources('AWS::ApiGateway::Stage'));
+    const line = JSON.parse(
+      stage?.Properties.AccessLogSetting.Format.replace('$context.error.messageString', '""'),
+    );
+    expect(line).toMatchObject({
+      resourcePath: '$context.resourcePath',
+      path: '$context.path',
+      status: '$context.status',
     });
-    prod.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'ProctoringReviews',
-      MetricName: 'PutEventsFailedEntries',
-      Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
-      Statistic: 'Sum',
-      Threshold: 1,
+  });
+
+  it('alarm on blocks by each WAF rule that can drop a genuine callback, by its ACL and rule metric names', () => {
+    for (const [synthesized, expected] of [
+      [
+        prod,
+        [
+          'VendorIpAllowList',
+          'RateLimitPerIp',
+          'AWSManagedRulesCommonRuleSet',
+          'AWSManagedRulesKnownBadInputsRuleSet',
+        ],
+      ],
+      [
+        dev,
+        ['RateLimitPerIp', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'],
+      ],
+    ] as const) {
+      const [acl] = Object.values(synthesized.stateless.findResources('AWS::WAFv2::WebACL'));
+      const ruleMetrics = new Map<string, string>(
+        acl?.Properties.Rules.map(
+          (rule: { Name: string; VisibilityConfig: { MetricName: string } }) => [
+            rule.VisibilityConfig.MetricName,
+            rule.Name,
+          ],
+        ),
+      );
+      const wafAlarms = alarms(synthesized.stateless).filter((a) => a.Namespace === 'AWS/WAFV2');
+      const alarmedRules = wafAlarms.map((alarm) => {
+        expect(alarm).toMatchObject({
+          MetricName: 'BlockedRequests',
+          Statistic: 'Sum',
+          Period: 900,
+          Threshold: 5,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        const dimensions = Object.fromEntries(
+          alarm.Dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]),
+        );
+        expect(dimensions.WebACL).toBe(acl?.Properties.Name);
+        expect(dimensions.Region).toEqual({ Ref: 'AWS::Region' });
+        return ruleMetrics.get(dimensions.Rule);
+      });
+      expect(alarmedRules).toEqual(expected);
+    }
+  });
+
+  it("let CloudWatch publish to the topic, only for this stage's alarms in this account, beside the TLS-only deny", () => {
+    const { stateless } = prod.stacks;
+    prod.stateless.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [resolved(stateless, stateless.alarms.topic.topicArn)],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+          {
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: resolved(stateless, stateless.alarms.topic.topicArn),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:proctoring-reviews-prod-*',
+                    ],
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
     });
+    // The pattern covers every alarm the stage has.
+    for (const alarm of alarms(prod.stateless)) {
+      expect(alarm.AlarmName).toMatch(/^proctoring-reviews-prod-/);
+    }
   });
 
   it('notify the SNS topic, treat missing data as healthy, and e-mail only when ALARM_EMAIL is set', () => {

@@ -1433,6 +1433,35 @@ describe('matchesPattern', () => {
   });
 });
 
+describe('cidr on texts that node:net reads its own way', () => {
+  const matchesIp = (cidr: string, ip: unknown) =>
+    compilePattern({ detail: { ip: [{ cidr }] } })(envelope({ detail: { ip } }));
+
+  it('reads zero-padded IPv4 octets as decimal, in networks and in values', () => {
+    // Act & Assess
+    expect(matchesIp('010.000.0.0/16', '10.0.3.4')).toBe(true);
+    expect(matchesIp('10.0.0.0/24', '010.0.0.007')).toBe(true);
+    expect(matchesIp('10.0.0.0/24', '010.0.1.007')).toBe(false);
+    expect(matchesIp('::ffff:a00:0/120', '::ffff:010.0.0.7')).toBe(true);
+  });
+
+  it('refuses an IPv6 zone identifier, which is not part of an address', () => {
+    // Act & Assess
+    expect(matchesIp('fe80::/10', 'fe80::1')).toBe(true);
+    expect(matchesIp('fe80::/10', 'fe80::1%eth0')).toBe(false);
+    expect(() => compilePattern({ detail: { ip: [{ cidr: 'fe80::%eth0/10' }] } })).toThrow(
+      InvalidEventPattern,
+    );
+  });
+
+  it('never matches an address of the other family, IPv4-mapped ones included', () => {
+    // Act & Assess
+    expect(matchesIp('10.0.0.0/8', '::ffff:10.0.0.1')).toBe(false);
+    expect(matchesIp('::ffff:0:0/96', '10.0.0.1')).toBe(false);
+    expect(matchesIp('::/0', '10.0.0.1')).toBe(false);
+  });
+});
+
 describe('event-pattern properties', () => {
   it('an exact value and anything-but that value never both match a present scalar', () => {
     fc.assert(
