@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import type { Environment } from '../lib/config.js';
+import {
+  type Environment,
+  RECONCILE_AFTER_SECONDS,
+  RECONCILE_INTERVAL_SECONDS,
+} from '../lib/config.js';
 import { ConfigError } from '../lib/errors.js';
 
 /**
@@ -14,6 +18,19 @@ export const LOCAL_CALLBACK_SECRET = 'local-development-secret';
 
 const flag = (fallback: 'true' | 'false') =>
   z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).default(fallback);
+
+const seconds = (bounds: { fallback: number; min: number; max: number }) =>
+  z
+    .string()
+    .regex(/^\d{1,7}$/, { message: 'must be a whole number of seconds' })
+    .default(String(bounds.fallback))
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(bounds.min, { message: `must be at least ${bounds.min}` })
+        .max(bounds.max, { message: `must be at most ${bounds.max}` }),
+    );
 
 const schema = z.object({
   PORT: z
@@ -30,6 +47,11 @@ const schema = z.object({
   ALLOW_CALLBACK_SIMULATION: flag('false'),
   EVENT_SOURCE: z.string().trim().min(1).default('edx.proctoring'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** How often the local timer runs the reconciler; under a minute is allowed locally. */
+  RECONCILE_INTERVAL_SECONDS: seconds(RECONCILE_INTERVAL_SECONDS),
+  /** How long a revision may wait for the stream before the reconciler applies it. */
+  RECONCILE_AFTER_SECONDS: seconds(RECONCILE_AFTER_SECONDS),
+  VIDEO_LINK_HTML5: flag('false'),
   /** Optional: 64 hex characters; otherwise a key is generated once and kept in `DATA_DIR`. */
   VIDEO_URL_KEY: z.string().trim().optional(),
   /** Optional: DynamoDB Local's port (it listens on all interfaces); a free one by default. */
@@ -65,6 +87,12 @@ export function deploymentParameters(settings: LocalSettings): Record<string, st
     CALLBACK_AUTH: settings.CALLBACK_AUTH,
     EVENT_SOURCE: settings.EVENT_SOURCE,
     LOG_LEVEL: settings.LOG_LEVEL,
+    // A deployed schedule counts whole minutes; the local timer uses the exact interval.
+    RECONCILE_INTERVAL_SECONDS: String(
+      Math.max(60, Math.ceil(settings.RECONCILE_INTERVAL_SECONDS / 60) * 60),
+    ),
+    RECONCILE_AFTER_SECONDS: String(settings.RECONCILE_AFTER_SECONDS),
+    VIDEO_LINK_HTML5: settings.VIDEO_LINK_HTML5,
     // Deployed, unsigned callbacks are limited to the vendor's addresses; locally that is loopback.
     ...(settings.CALLBACK_AUTH === 'none' ? { VENDOR_IP_ALLOW_LIST: '127.0.0.1/32' } : {}),
   };
