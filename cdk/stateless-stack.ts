@@ -44,6 +44,9 @@ export const NEW_REVISION_FILTER = FilterCriteria.filter({
   dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual(REVISION_ITEM_TYPE) } } },
 });
 
+/** Retries of a failed stream batch before it goes to the on-failure queue (see the mapping). */
+export const STREAM_RETRY_ATTEMPTS = 10;
+
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself a dead-letter queue (failures only), read by an operator or a redrive, never by a consumer.';
 
@@ -209,9 +212,15 @@ export class StatelessStack extends Stack {
         startingPosition: StartingPosition.TRIM_HORIZON,
         // A record costs a few DynamoDB calls and one PutEvents: ten fit the timeout many times.
         batchSize: 10,
-        // A poison record costs a few halvings and retries, never the shard for a day.
+        // Retries, sized for the two kinds of failure. A transient one (throttling, timeouts, a
+        // dependency down) is first retried inside the function with backoff for about 14 s
+        // (the workflow's background DynamoDB client, PutEvents retries), so each of these
+        // retries covers that much outage: a few minutes in all, well inside the record age. A
+        // record that can never succeed fails at once each time: a few halvings (bisect) and
+        // ten immediate retries, so it reaches the on-failure queue in seconds and the shard
+        // moves on. What the queue holds is re-driven, or found by the reconciler.
         bisectBatchOnError: true,
-        retryAttempts: 5,
+        retryAttempts: STREAM_RETRY_ATTEMPTS,
         maxRecordAge: Duration.hours(6),
         reportBatchItemFailures: true,
         // One poller per shard keeps the revisions of one attempt in order.

@@ -13,7 +13,10 @@ const log = createLogger({ level: settings.logLevel }, { function: 'reconcile' }
 
 export const handler = createReconcileHandler({
   store: new DynamoDbStore({
-    client: createDynamoDbClient({ endpoint: settings.store.dynamoDbEndpoint }),
+    client: createDynamoDbClient({
+      endpoint: settings.store.dynamoDbEndpoint,
+      retries: 'background',
+    }),
     ...settings.store,
   }),
   publisher: new EventBridgePublisher({
