@@ -12,7 +12,10 @@ import { createFinishReviewHandler } from './handler.js';
 const settings = loadWorkflowSettings();
 const log = createLogger({ level: settings.logLevel }, { function: 'finish-review' });
 const store = new DynamoDbStore({
-  client: createDynamoDbClient({ endpoint: settings.store.dynamoDbEndpoint }),
+  client: createDynamoDbClient({
+    endpoint: settings.store.dynamoDbEndpoint,
+    retries: 'background',
+  }),
   ...settings.store,
 });
 const publisher = new EventBridgePublisher({

@@ -1,7 +1,12 @@
 import type { Logger } from '../log.js';
 import { workflowEvents } from './events.js';
 import { planOutcome, type RevisionFacts, type RevisionOutcome } from './outcome.js';
-import { type EventPublisher, OutcomeConflict, type WorkflowStore } from './ports.js';
+import {
+  type EventPublisher,
+  OutcomeConflict,
+  type WorkflowState,
+  type WorkflowStore,
+} from './ports.js';
 
 export interface FinishReviewDependencies {
   store: WorkflowStore;
@@ -40,15 +45,17 @@ export class WorkflowConflict extends Error {
  * events again, with the same ids, content and time.
  *
  * DynamoDB requests per revision: 2 the first time (read, write), 1 when reprocessed, 3 when
- * another writer interferes (read, write, read again).
+ * another writer interferes (read, write, read again). A caller that has just read the state
+ * (the reconciler, reprocessing) passes it as `known` instead of having it read twice.
  */
 export async function finishReview(
   deps: FinishReviewDependencies,
   facts: RevisionFacts,
+  known?: WorkflowState,
 ): Promise<FinishReviewResult> {
   const { attemptCode, revision } = facts;
   const log = deps.log;
-  const state = await deps.store.getWorkflowState(attemptCode, revision);
+  const state = known ?? (await deps.store.getWorkflowState(attemptCode, revision));
   let outcome = state.outcome;
   let replayed = outcome !== null;
 

@@ -14,6 +14,7 @@ import {
   vendorPayload,
 } from '../support/factories.js';
 import { callbackHarness } from '../support/harness.js';
+import { appendRevision, staffRevision } from '../support/workflow-harness.js';
 
 type Store = AttemptStore & ReviewStore;
 
@@ -567,20 +568,32 @@ describe('review callback: re-delivery and updates', () => {
     expect(latest?.comments.map((comment) => comment.comment)).toEqual(['only']);
   });
 
-  it('treats a re-sent older vendor review as the next revision (it is no longer the latest)', async () => {
-    const { store, invoke } = callbackHarness();
-    const attemptCode = await registered(store);
-    const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+  it.each([true, false])(
+    'answers 200 to a re-sent older vendor review and leaves the newer ones in place (updates %s)',
+    async (allowReviewUpdates) => {
+      // Prepare: vendor Clean, vendor Suspicious (updates on) or a staff review (updates off)
+      const { store, invoke } = callbackHarness({ allowReviewUpdates });
+      const attemptCode = await registered(store);
+      const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+      await invoke(signedCallback(clean));
+      if (allowReviewUpdates) {
+        await invoke(signedCallback(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' })));
+      } else {
+        await appendRevision(store, attemptCode, staffRevision('Suspicious'));
+      }
 
-    await invoke(signedCallback(clean));
-    await invoke(signedCallback(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' })));
-    await invoke(signedCallback(clean));
+      // Act: the first review again, as a late retry or a replay would send it
+      const response = await invoke(signedCallback(clean));
 
-    expect(await store.getLatestRevision(attemptCode)).toMatchObject({
-      revision: 3,
-      reviewStatus: 'Clean',
-    });
-  });
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe('"OK"');
+      expect(await store.getLatestRevision(attemptCode)).toMatchObject({
+        revision: 2,
+        reviewStatus: 'Suspicious',
+      });
+    },
+  );
 });
 
 describe('review callback: failures', () => {
