@@ -130,8 +130,6 @@ describe('errorToResponse: failing dependencies', () => {
     ['a plain error', new Error('bug')],
     ['an AWS client error', awsError('ValidationException')],
     ['an AWS client error without a name', { $metadata: {}, $fault: 'client' }],
-    // Network names only count outside the SDK, which classifies its own errors.
-    ['an AWS error named like a network error', awsError('TimeoutError')],
     ['a server fault outside the SDK', { name: 'Oops', $fault: 'server' }],
     ['another system error', networkError('ENOENT')],
     ['a thrown string', 'ECONNRESET'],
