@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Construct } from 'constructs';
 import * as z from 'zod';
+import { RECONCILE_AFTER_SECONDS, RECONCILE_INTERVAL_SECONDS } from '../lib/config.js';
 import {
   choiceSetting,
   flagSetting,
@@ -34,6 +35,12 @@ export interface DeploymentSettings {
   callbackReservedConcurrency: number;
   /** Requests per 5 minutes from one IP address before the WAF blocks it. */
   wafRateLimit: number;
+  /** How often the reconciler runs (whole minutes: schedules count in minutes). */
+  reconcileIntervalSeconds: number;
+  /** How long a revision may wait for the stream before the reconciler applies it. */
+  reconcileAfterSeconds: number;
+  /** edX's waffle switch: staff video links point at SoftwareSecure's HTML5 player. */
+  videoLinkHtml5: boolean;
 }
 
 export type Stage = 'dev' | 'prod';
@@ -106,6 +113,20 @@ const schema = z.object({
   CALLBACK_RESERVED_CONCURRENCY: integerSetting(20, 1, 1000),
   // WAF's rate-based rules accept limits from 10 to 2,000,000,000 per evaluation window.
   WAF_RATE_LIMIT: integerSetting(1000, 10, 2_000_000_000),
+  // A schedule's rate is whole minutes; the local stack's timer may run faster.
+  RECONCILE_INTERVAL_SECONDS: integerSetting(
+    RECONCILE_INTERVAL_SECONDS.fallback,
+    60,
+    RECONCILE_INTERVAL_SECONDS.max,
+  ).refine((value) => value % 60 === 0, {
+    message: 'must be a whole number of minutes (60, 120, …)',
+  }),
+  RECONCILE_AFTER_SECONDS: integerSetting(
+    RECONCILE_AFTER_SECONDS.fallback,
+    RECONCILE_AFTER_SECONDS.min,
+    RECONCILE_AFTER_SECONDS.max,
+  ),
+  VIDEO_LINK_HTML5: flagSetting(false),
 });
 
 /** Checked apart from the schema, so it is reported together with any other problem. */
@@ -140,6 +161,9 @@ export function parseDeploymentSettings(context: Record<string, unknown>): Deplo
     consumerAccounts: raw.CONSUMER_ACCOUNTS,
     callbackReservedConcurrency: raw.CALLBACK_RESERVED_CONCURRENCY,
     wafRateLimit: raw.WAF_RATE_LIMIT,
+    reconcileIntervalSeconds: raw.RECONCILE_INTERVAL_SECONDS,
+    reconcileAfterSeconds: raw.RECONCILE_AFTER_SECONDS,
+    videoLinkHtml5: raw.VIDEO_LINK_HTML5,
   };
 }
 

@@ -1,7 +1,10 @@
 import * as z from 'zod';
+import { ConfigError } from './errors.js';
+import { METRIC_NAMESPACE } from './metrics.js';
 import {
   choiceSetting,
   flagSetting,
+  integerSetting,
   optionalText,
   readSettings,
   requiredText,
@@ -40,6 +43,32 @@ export const videoUrlKeySetting = secretListSetting({
   message: 'each key must be 64 hex characters (32 bytes)',
 });
 
+const videoKeys = {
+  VIDEO_URL_KEY: videoUrlKeySetting,
+  /** Secrets Manager secret holding the same key list (used in AWS). */
+  VIDEO_URL_KEY_ARN: optionalText(),
+};
+
+type VideoKeyEnv = { VIDEO_URL_KEY?: string[] | undefined; VIDEO_URL_KEY_ARN?: string | undefined };
+
+/** The video keys' checks; `required` where they also sign paging cursors. */
+function checkVideoKeys(env: VideoKeyEnv, ctx: z.RefinementCtx, required: boolean): void {
+  if (env.VIDEO_URL_KEY && env.VIDEO_URL_KEY_ARN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VIDEO_URL_KEY_ARN'],
+      message: 'set either VIDEO_URL_KEY or VIDEO_URL_KEY_ARN, not both',
+    });
+  }
+  if (required && !env.VIDEO_URL_KEY && !env.VIDEO_URL_KEY_ARN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VIDEO_URL_KEY'],
+      message: 'is required (or set VIDEO_URL_KEY_ARN): it also signs paging cursors',
+    });
+  }
+}
+
 const callbackSchema = z
   .object({
     ...tables,
@@ -52,9 +81,7 @@ const callbackSchema = z
     CALLBACK_SECRET: secretListSetting(),
     /** Secrets Manager secret holding the same comma-separated list (used in AWS). */
     CALLBACK_SECRET_ARN: optionalText(),
-    VIDEO_URL_KEY: videoUrlKeySetting,
-    /** Secrets Manager secret holding the same key list (used in AWS). */
-    VIDEO_URL_KEY_ARN: optionalText(),
+    ...videoKeys,
   })
   .superRefine((env, ctx) => {
     if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
@@ -71,24 +98,50 @@ const callbackSchema = z
         message: 'set either CALLBACK_SECRET or CALLBACK_SECRET_ARN, not both',
       });
     }
-    if (env.VIDEO_URL_KEY && env.VIDEO_URL_KEY_ARN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['VIDEO_URL_KEY_ARN'],
-        message: 'set either VIDEO_URL_KEY or VIDEO_URL_KEY_ARN, not both',
-      });
-    }
+    checkVideoKeys(env, ctx, false);
   });
 
-const internalApiSchema = z.object({ ...tables, ...endpoints, LOG_LEVEL: logLevel });
+const internalApiSchema = z
+  .object({
+    ...tables,
+    ...endpoints,
+    ...videoKeys,
+    LOG_LEVEL: logLevel,
+    /** edX's waffle switch: the staff video link points at SoftwareSecure's HTML5 player. */
+    VIDEO_LINK_HTML5: flagSetting(false),
+  })
+  .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
 
-const workflowSchema = z.object({
+const storeOnlySchema = z.object({ ...tables, ...endpoints, LOG_LEVEL: logLevel });
+
+const workflowFields = {
   ...tables,
   ...endpoints,
   LOG_LEVEL: logLevel,
   REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
   EVENT_BUS_NAME: requiredText(),
   EVENT_SOURCE: textSetting('edx.proctoring'),
+  METRICS_NAMESPACE: textSetting(METRIC_NAMESPACE),
+};
+
+const workflowSchema = z.object(workflowFields);
+
+const reprocessSchema = z
+  .object({ ...workflowFields, ...videoKeys })
+  .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
+
+/** The reconciler's settings: how long a revision may wait for the stream before it acts. */
+export const RECONCILE_AFTER_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
+export const RECONCILE_INTERVAL_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
+
+const reconcileSchema = z.object({
+  ...workflowFields,
+  RECONCILE_AFTER_SECONDS: integerSetting(
+    RECONCILE_AFTER_SECONDS.fallback,
+    RECONCILE_AFTER_SECONDS.min,
+    RECONCILE_AFTER_SECONDS.max,
+    'must be a whole number of seconds',
+  ),
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -119,6 +172,18 @@ export interface CallbackSettings {
 export interface InternalApiSettings {
   store: StoreSettings;
   logLevel: LogLevel;
+  /** Decrypt staff video links and sign paging cursors. */
+  videoUrlKeys: SecretSource;
+  videoLinkHtml5: boolean;
+}
+
+export interface ReprocessSettings extends WorkflowSettings {
+  /** Sign paging cursors. */
+  videoUrlKeys: SecretSource;
+}
+
+export interface ReconcileSettings extends WorkflowSettings {
+  reconcileAfterSeconds: number;
 }
 
 export interface WorkflowSettings {
@@ -128,6 +193,7 @@ export interface WorkflowSettings {
   eventBusName: string;
   eventSource: string;
   eventBridgeEndpoint: string | undefined;
+  metricsNamespace: string;
 }
 
 /**
@@ -147,7 +213,7 @@ function secretSource(
   return undefined;
 }
 
-function storeSettings(env: z.infer<typeof internalApiSchema>): StoreSettings {
+function storeSettings(env: z.infer<typeof storeOnlySchema>): StoreSettings {
   return {
     attemptsTable: env.ATTEMPTS_TABLE,
     reviewsTable: env.REVIEWS_TABLE,
@@ -173,11 +239,15 @@ export function loadCallbackSettings(env: Environment = process.env): CallbackSe
 
 export function loadInternalApiSettings(env: Environment = process.env): InternalApiSettings {
   const parsed = parse(internalApiSchema, env);
-  return { store: storeSettings(parsed), logLevel: parsed.LOG_LEVEL };
+  return {
+    store: storeSettings(parsed),
+    logLevel: parsed.LOG_LEVEL,
+    videoUrlKeys: requiredSecretSource(parsed.VIDEO_URL_KEY, parsed.VIDEO_URL_KEY_ARN),
+    videoLinkHtml5: parsed.VIDEO_LINK_HTML5,
+  };
 }
 
-export function loadWorkflowSettings(env: Environment = process.env): WorkflowSettings {
-  const parsed = parse(workflowSchema, env);
+function workflowSettings(parsed: z.infer<typeof workflowSchema>): WorkflowSettings {
   return {
     store: storeSettings(parsed),
     logLevel: parsed.LOG_LEVEL,
@@ -185,5 +255,30 @@ export function loadWorkflowSettings(env: Environment = process.env): WorkflowSe
     eventBusName: parsed.EVENT_BUS_NAME,
     eventSource: parsed.EVENT_SOURCE,
     eventBridgeEndpoint: parsed.EVENTBRIDGE_ENDPOINT,
+    metricsNamespace: parsed.METRICS_NAMESPACE,
   };
+}
+
+export function loadWorkflowSettings(env: Environment = process.env): WorkflowSettings {
+  return workflowSettings(parse(workflowSchema, env));
+}
+
+export function loadReprocessSettings(env: Environment = process.env): ReprocessSettings {
+  const parsed = parse(reprocessSchema, env);
+  return {
+    ...workflowSettings(parsed),
+    videoUrlKeys: requiredSecretSource(parsed.VIDEO_URL_KEY, parsed.VIDEO_URL_KEY_ARN),
+  };
+}
+
+export function loadReconcileSettings(env: Environment = process.env): ReconcileSettings {
+  const parsed = parse(reconcileSchema, env);
+  return { ...workflowSettings(parsed), reconcileAfterSeconds: parsed.RECONCILE_AFTER_SECONDS };
+}
+
+/** For settings whose schema already refused a missing source. */
+function requiredSecretSource(inline: string[] | undefined, arn: string | undefined): SecretSource {
+  const source = secretSource(inline, arn);
+  if (!source) throw new ConfigError('Invalid settings: VIDEO_URL_KEY is required');
+  return source;
 }

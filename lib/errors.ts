@@ -41,6 +41,19 @@ export class InternalAttemptNotFound extends ServiceError {
   }
 }
 
+/**
+ * Raised by the internal API's video link route: the attempt is archived, has no review, no
+ * revision carries a link, or the stored link does not decrypt. One answer for all of them, so
+ * the route does not tell which.
+ */
+export class VideoNotAvailable extends ServiceError {
+  readonly status = 404;
+  readonly code = 'video_not_available';
+  constructor(attemptCode: string) {
+    super(`No review video is available for attempt_code=${attemptCode}`);
+  }
+}
+
 export class SuspiciousLookup extends ServiceError {
   readonly status = 400;
   readonly code = 'suspicious_lookup';
@@ -136,6 +149,18 @@ export class ConcurrentUpdate extends ServiceError {
   readonly code = 'concurrent_update';
   constructor(attemptCode: string) {
     super(`The review of attempt ${attemptCode} is being updated concurrently; retry shortly`);
+  }
+}
+
+/**
+ * Raised by reprocessing: some revisions of the page failed (a dependency down, a write race).
+ * Nothing is applied twice, so the caller repeats the same request, cursor included.
+ */
+export class ReprocessIncomplete extends ServiceError {
+  readonly status = 503;
+  readonly code = 'reprocess_incomplete';
+  constructor(failed: number) {
+    super(`${failed} review revision(s) of this page could not be processed; repeat the request`);
   }
 }
 

@@ -1,9 +1,15 @@
 import { resolve } from 'node:path';
 import * as z from 'zod';
-import { type Environment, videoUrlKeySetting } from '../lib/config.js';
+import {
+  type Environment,
+  RECONCILE_AFTER_SECONDS,
+  RECONCILE_INTERVAL_SECONDS,
+  videoUrlKeySetting,
+} from '../lib/config.js';
 import {
   choiceSetting,
   flagSetting,
+  integerSetting,
   optionalText,
   portSetting,
   readSettings,
@@ -54,6 +60,21 @@ const schema = z.object({
   ALLOW_CALLBACK_SIMULATION: flagSetting(false),
   EVENT_SOURCE: textSetting('edx.proctoring'),
   LOG_LEVEL: choiceSetting(['debug', 'info', 'warn', 'error'], 'info'),
+  /** How often the local timer runs the reconciler; under a minute is allowed locally. */
+  RECONCILE_INTERVAL_SECONDS: integerSetting(
+    RECONCILE_INTERVAL_SECONDS.fallback,
+    RECONCILE_INTERVAL_SECONDS.min,
+    RECONCILE_INTERVAL_SECONDS.max,
+    'must be a whole number of seconds',
+  ),
+  /** How long a revision may wait for the stream before the reconciler applies it. */
+  RECONCILE_AFTER_SECONDS: integerSetting(
+    RECONCILE_AFTER_SECONDS.fallback,
+    RECONCILE_AFTER_SECONDS.min,
+    RECONCILE_AFTER_SECONDS.max,
+    'must be a whole number of seconds',
+  ),
+  VIDEO_LINK_HTML5: flagSetting(false),
   /** Optional: 64 hex characters; otherwise a key is generated once and kept in `DATA_DIR`. */
   VIDEO_URL_KEY: videoUrlKeySetting,
   /** Optional fault injection (see `local/faults.ts`); off by default. */
@@ -106,6 +127,12 @@ export function deploymentParameters(settings: LocalSettings): Record<string, st
     CALLBACK_AUTH: settings.CALLBACK_AUTH,
     EVENT_SOURCE: settings.EVENT_SOURCE,
     LOG_LEVEL: settings.LOG_LEVEL,
+    // A deployed schedule counts whole minutes; the local timer uses the exact interval.
+    RECONCILE_INTERVAL_SECONDS: String(
+      Math.max(60, Math.ceil(settings.RECONCILE_INTERVAL_SECONDS / 60) * 60),
+    ),
+    RECONCILE_AFTER_SECONDS: String(settings.RECONCILE_AFTER_SECONDS),
+    VIDEO_LINK_HTML5: String(settings.VIDEO_LINK_HTML5),
     // Deployed, unsigned callbacks are limited to the vendor's addresses; locally that is loopback.
     ...(settings.CALLBACK_AUTH === 'none' ? { VENDOR_IP_ALLOW_LIST: '127.0.0.1/32' } : {}),
   };

@@ -19,6 +19,7 @@ export interface LocalFunction {
   entry: string;
   /** The function's environment as deployed, with references resolved to local names. */
   environment: Record<string, string | LocalSecretReference>;
+  timeoutSeconds: number;
 }
 
 /** An environment value that names a Secrets Manager secret; the local stack supplies a value. */
@@ -41,6 +42,13 @@ export interface LocalStreamMapping {
   properties: Record<string, unknown>;
 }
 
+/** An EventBridge Scheduler schedule that invokes one of the functions. */
+export interface LocalSchedule {
+  functionKey: FunctionKey;
+  /** As deployed, e.g. `rate(5 minutes)`; the local stack runs its own interval. */
+  expression: string;
+}
+
 export interface LocalPlan {
   /** Each table with its local name (its logical id). */
   tables: TableDefinition[];
@@ -49,6 +57,7 @@ export interface LocalPlan {
   functions: Record<FunctionKey, LocalFunction>;
   routes: LocalRoute[];
   streamMappings: LocalStreamMapping[];
+  schedules: LocalSchedule[];
 }
 
 export class LocalPlanError extends Error {
@@ -190,8 +199,9 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
   for (const key of Object.keys(FUNCTION_ENTRIES) as FunctionKey[]) {
     const logicalId = logicalIdOf(stateless, stateless.functions[key]);
     keyByLogicalId.set(logicalId, key);
+    const properties = statelessTemplate.resources[logicalId]?.Properties ?? {};
     const variables = (
-      (statelessTemplate.resources[logicalId]?.Properties?.Environment ?? {}) as {
+      (properties.Environment ?? {}) as {
         Variables?: Record<string, unknown>;
       }
     ).Variables;
@@ -199,6 +209,8 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
       key,
       logicalId,
       entry: FUNCTION_ENTRIES[key],
+      // Lambda's default timeout is 3 s.
+      timeoutSeconds: Number(properties.Timeout ?? 3),
       environment: Object.fromEntries(
         Object.entries(variables ?? {}).map(([name, value]) => [
           name,
@@ -219,6 +231,7 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
   const rules: EventRule[] = [];
   const streamMappings: LocalStreamMapping[] = [];
   const routes: LocalRoute[] = [];
+  const schedules: LocalSchedule[] = [];
   for (const stack of all) {
     const paths = resourcePaths(stack.resources);
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
@@ -252,6 +265,15 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
           });
           break;
         }
+        case 'AWS::Scheduler::Schedule': {
+          const target = properties.Target as { Arn?: unknown } | undefined;
+          const fn = resolver.target(target?.Arn, stack);
+          schedules.push({
+            functionKey: functionKey(fn?.logicalId, `Schedule ${logicalId}`),
+            expression: String(properties.ScheduleExpression),
+          });
+          break;
+        }
         case 'AWS::ApiGateway::Method': {
           const resourceId = properties.ResourceId as { Ref?: string } | undefined;
           const path = resourceId?.Ref ? paths.get(resourceId.Ref) : '/';
@@ -279,5 +301,6 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
     functions,
     routes,
     streamMappings,
+    schedules,
   };
 }

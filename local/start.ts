@@ -8,7 +8,13 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -30,6 +36,7 @@ import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
 import { type HealthReport, healthReport, probeHttp, StreamsWatch } from './health.js';
 import { probePort } from './ports.js';
+import { type ScheduledHandler, type ScheduleStats, startScheduleTimer } from './schedule-timer.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
 import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
 import {
@@ -38,7 +45,7 @@ import {
   type StreamRunner,
   startStreamRunner,
 } from './stream/runner.js';
-import { createTableInput } from './template.js';
+import { createTableInput, missingIndexUpdates, type TableDefinition } from './template.js';
 
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 const REGION = 'us-east-1';
@@ -53,6 +60,8 @@ export interface LocalMetrics {
     failedEntries: number;
   };
   stream: { invocations: number; records: number };
+  /** The local timers standing in for the deployed schedules (the reconciler's). */
+  schedules: Record<string, ScheduleStats>;
 }
 
 export interface LocalStack {
@@ -142,10 +151,29 @@ async function ensureTables(endpoint: string, plan: LocalPlan): Promise<void> {
     for (const table of plan.tables) {
       if (!existing.has(table.logicalId)) {
         await client.send(new CreateTableCommand(createTableInput(table, table.logicalId)));
+      } else {
+        await addMissingIndexes(client, table);
       }
     }
   } finally {
     client.destroy();
+  }
+}
+
+/** A data folder from before an index existed gets it, backfilled by the engine. */
+async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition): Promise<void> {
+  const describe = () => client.send(new DescribeTableCommand({ TableName: table.logicalId }));
+  const existing = ((await describe()).Table?.GlobalSecondaryIndexes ?? []).map(
+    (index) => index.IndexName ?? '',
+  );
+  for (const update of missingIndexUpdates(table, table.logicalId, existing)) {
+    await client.send(new UpdateTableCommand(update));
+    // One index at a time, as DynamoDB requires: wait until this one is active.
+    for (let waited = 0; waited < 60_000; waited += 200) {
+      const indexes = (await describe()).Table?.GlobalSecondaryIndexes ?? [];
+      if (indexes.every((index) => index.IndexStatus === 'ACTIVE')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }
 
@@ -333,10 +361,27 @@ export async function startLocalStack(
       });
     }
 
+    // Deployed schedules run every RECONCILE_INTERVAL_SECONDS in whole minutes; the local timer
+    // takes the setting as it is, so a test or a demo can run the reconciler every second.
+    const timers = new Map<string, () => ScheduleStats>();
+    for (const schedule of plan.schedules) {
+      const fn = plan.functions[schedule.functionKey];
+      const timer = startScheduleTimer({
+        functionName: fn.logicalId,
+        handler: handlers.get(schedule.functionKey) as ScheduledHandler,
+        intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        log,
+      });
+      timers.set(schedule.functionKey, timer.stats);
+      stops.push(() => timer.stop());
+    }
+
     const metrics = (): LocalMetrics => ({
       dynamodb: proxy.stats(),
       eventbridge: bus.stats(),
       stream: { ...streamCounters },
+      schedules: Object.fromEntries([...timers].map(([key, stats]) => [key, stats()])),
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 

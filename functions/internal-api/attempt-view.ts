@@ -1,6 +1,6 @@
 import type { Attempt } from '../../lib/reviews/attempt.js';
 import type { JsonObject } from '../../lib/reviews/json.js';
-import type { StoredRevision } from '../../lib/reviews/review.js';
+import type { RevisionWithOutcome, StoredRevision } from '../../lib/reviews/review.js';
 
 /**
  * The largest `rawData` an answer carries, in bytes of JSON. A vendor's review is a few kilobytes;
@@ -72,3 +72,19 @@ export function reviewView(revision: StoredRevision) {
 }
 
 export type AttemptView = ReturnType<typeof attemptView>;
+
+/** One entry of a review's history: the revision as `review` shows it, plus its outcome. */
+export function historyView(revision: RevisionWithOutcome) {
+  return {
+    ...reviewView(revision),
+    outcome: revision.outcome
+      ? {
+          decidedStatus: revision.outcome.decidedStatus,
+          fromStatus: revision.outcome.fromStatus,
+          toStatus: revision.outcome.toStatus,
+          disposition: revision.outcome.disposition,
+          processedAt: revision.outcome.processedAt,
+        }
+      : null,
+  };
+}

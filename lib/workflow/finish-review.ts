@@ -1,7 +1,12 @@
 import type { Logger } from '../log.js';
 import { workflowEvents } from './events.js';
 import { planOutcome, type RevisionFacts, type RevisionOutcome } from './outcome.js';
-import { type EventPublisher, OutcomeConflict, type WorkflowStore } from './ports.js';
+import {
+  type EventPublisher,
+  OutcomeConflict,
+  type WorkflowState,
+  type WorkflowStore,
+} from './ports.js';
 
 export interface FinishReviewDependencies {
   store: WorkflowStore;
@@ -40,15 +45,17 @@ export class WorkflowConflict extends Error {
  * events again, with the same ids, content and time.
  *
  * DynamoDB requests per revision: 2 the first time (read, write), 1 when reprocessed, 3 when
- * another writer interferes (read, write, read again).
+ * another writer interferes (read, write, read again). A caller that has just read the state
+ * (the reconciler, reprocessing) passes it as `known` instead of having it read twice.
  */
 export async function finishReview(
   deps: FinishReviewDependencies,
   facts: RevisionFacts,
+  known?: WorkflowState,
 ): Promise<FinishReviewResult> {
   const { attemptCode, revision } = facts;
   const log = deps.log;
-  const state = await deps.store.getWorkflowState(attemptCode, revision);
+  const state = known ?? (await deps.store.getWorkflowState(attemptCode, revision));
   let outcome = state.outcome;
   let replayed = outcome !== null;
 
@@ -56,10 +63,12 @@ export async function finishReview(
     // Attempts are archived, never deleted, and revisions are never deleted: both cases mean data
     // was removed by hand, which no retry repairs.
     if (!state.revisionExists) {
+      // Stryker disable next-line StringLiteral: log text only
       log.error('review revision no longer exists; nothing to do');
       return { kind: 'skipped', reason: 'revision_missing' };
     }
     if (!state.attempt) {
+      // Stryker disable next-line StringLiteral: log text only
       log.error('attempt of the review revision does not exist; nothing to do');
       return { kind: 'skipped', reason: 'attempt_missing' };
     }
@@ -80,13 +89,16 @@ export async function finishReview(
       outcome = again.outcome;
       replayed = true;
     }
+    // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
     log.info('review revision processed', {
       disposition: outcome.disposition,
       decidedStatus: outcome.decidedStatus,
       fromStatus: outcome.fromStatus,
       toStatus: outcome.toStatus,
     });
+    // Stryker disable next-line BlockStatement: log text only (the else branch only logs)
   } else {
+    // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
     log.info('review revision already processed; publishing its events again', {
       disposition: outcome.disposition,
     });
@@ -94,6 +106,7 @@ export async function finishReview(
 
   const events = workflowEvents(facts, outcome);
   await deps.publisher.publish(events);
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ArrowFunction: log text only
   log.debug('events published', { events: events.map((event) => event.detailType) });
   return { kind: 'published', outcome, replayed, events: events.length };
 }

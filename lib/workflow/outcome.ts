@@ -1,12 +1,14 @@
 import * as z from 'zod';
 import type { Attempt } from '../reviews/attempt.js';
-import type { RevisionSource } from '../reviews/review.js';
+import { DISPOSITIONS, type Disposition, type RevisionSource } from '../reviews/review.js';
 import {
   ATTEMPT_STATUSES,
   REVIEW_OUTCOME_STATUSES,
   type ReviewStatus,
 } from '../reviews/statuses.js';
 import { decideStatus, isLegalTransition } from './decide-status.js';
+
+export { DISPOSITIONS, type Disposition };
 
 /** The immutable facts of one review revision, as its stream record carries them. */
 export interface RevisionFacts {
@@ -16,17 +18,6 @@ export interface RevisionFacts {
   reviewStatus: ReviewStatus;
   reviewedBy: string | null;
 }
-
-/**
- * What the workflow did with a revision:
- * - `applied`: the attempt was live and this revision was newer than any applied before; the
- *   attempt now carries `toStatus` (which may equal `fromStatus`);
- * - `archived`: the attempt was archived, so its status was left alone;
- * - `superseded`: a newer revision had already been applied (this one arrived late), so the
- *   attempt was left alone.
- */
-export const DISPOSITIONS = ['applied', 'archived', 'superseded'] as const;
-export type Disposition = (typeof DISPOSITIONS)[number];
 
 const count = z.number().int().nonnegative();
 

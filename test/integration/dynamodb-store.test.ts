@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { AttemptArchived, ReviewAlreadyExists } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
@@ -132,14 +132,14 @@ describe('DynamoDbStore: review revisions', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'hash-1' },
+      { revision: 1, vendorHashes: { 'hash-1': 1 } },
       draft({ comments }),
     );
 
     // Assess
     const { attempt, head } = await store.getAttemptAndHead(attemptCode);
     expect(attempt?.attemptCode).toBe(attemptCode);
-    expect(head).toEqual({ revision: 1, latestVendorHash: 'hash-1' });
+    expect(head).toEqual({ revision: 1, vendorHashes: { 'hash-1': 1 } });
     expect(await store.getLatestRevision(attemptCode)).toEqual({
       ...draft({ comments }),
       revision: 1,
@@ -148,17 +148,17 @@ describe('DynamoDbStore: review revisions', () => {
 
   it('refuses a write whose expected head is stale and leaves nothing of it behind', async () => {
     const attemptCode = await registered();
-    await store.appendRevision(attemptCode, null, { revision: 1, latestVendorHash: 'a' }, draft());
+    await store.appendRevision(attemptCode, null, { revision: 1, vendorHashes: { a: 1 } }, draft());
 
     const stale = store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'b' },
+      { revision: 1, vendorHashes: { b: 1 } },
       draft({ contentHash: 'b' }),
     );
 
     await expect(stale).rejects.toBeInstanceOf(RevisionConflict);
-    expect(await store.getHead(attemptCode)).toEqual({ revision: 1, latestVendorHash: 'a' });
+    expect(await store.getHead(attemptCode)).toEqual({ revision: 1, vendorHashes: { a: 1 } });
   });
 
   it('keeps each revision with only its own comments', async () => {
@@ -174,13 +174,13 @@ describe('DynamoDbStore: review revisions', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'a' },
+      { revision: 1, vendorHashes: { a: 1 } },
       draft({ comments: [comment('one'), comment('two')] }),
     );
     await store.appendRevision(
       attemptCode,
-      { revision: 1, latestVendorHash: 'a' },
-      { revision: 2, latestVendorHash: 'b' },
+      { revision: 1, vendorHashes: { a: 1 } },
+      { revision: 2, vendorHashes: { b: 2 } },
       draft({ comments: [comment('three')] }),
     );
 
@@ -210,7 +210,7 @@ describe('DynamoDbStore: review revisions', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'big' },
+      { revision: 1, vendorHashes: { big: 1 } },
       draft({ rawData: { userPhotoBase64String: photo }, comments }),
     );
 
@@ -310,7 +310,7 @@ describe('DynamoDbStore: comment texts are stored once', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'old-layout' },
+      { revision: 1, vendorHashes: { 'old-layout': 1 } },
       draft({
         rawData,
         comments: [
@@ -327,6 +327,48 @@ describe('DynamoDbStore: comment texts are stored once', () => {
     );
 
     expect((await store.getLatestRevision(attemptCode))?.rawData).toEqual(rawData);
+  });
+});
+
+describe('DynamoDbStore: vendor re-sends', () => {
+  it('recognises a re-send of any earlier vendor review, also across a staff review', async () => {
+    // Prepare: vendor Clean (1), vendor Suspicious (2), staff (3)
+    const attemptCode = await registered();
+    const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+    await receive(clean, true);
+    await receive(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' }), true);
+    await recordStaffReview({ store, log: silentLogger }, attemptCode, {
+      reviewStatus: 'Clean',
+      reviewedBy: 'staff@example.org',
+    });
+
+    // Act
+    const resent = await receive(structuredClone(clean), true);
+
+    // Assess
+    expect(resent).toEqual({ kind: 'duplicate', revision: 1 });
+    expect((await store.getHead(attemptCode))?.revision).toBe(3);
+  });
+
+  it('reads a head written before every vendor hash was kept', async () => {
+    const attemptCode = await registered();
+    await tables.client.send(
+      new PutItemCommand({
+        TableName: tables.reviewsTable,
+        Item: {
+          attemptCode: { S: attemptCode },
+          sk: { S: 'HEAD' },
+          revision: { N: '2' },
+          latestVendorHash: { S: 'old-hash' },
+          updatedAt: { S: '2025-01-01T00:00:00.000Z' },
+        },
+      }),
+    );
+
+    expect(await store.getHead(attemptCode)).toEqual({
+      revision: 2,
+      vendorHashes: { 'old-hash': 2 },
+    });
   });
 });
 
@@ -388,6 +430,6 @@ describe('DynamoDbStore: racing deliveries', () => {
       ),
     );
     expect(new Set(reviewers).size).toBe(8);
-    expect(await store.getHead(attemptCode)).toMatchObject({ revision: 8, latestVendorHash: null });
+    expect(await store.getHead(attemptCode)).toMatchObject({ revision: 8, vendorHashes: {} });
   });
 });
