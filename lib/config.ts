@@ -1,48 +1,53 @@
 import * as z from 'zod';
-import { ConfigError } from './errors.js';
+import {
+  choiceSetting,
+  flagSetting,
+  integerSetting,
+  optionalText,
+  readSettings,
+  requiredText,
+  SETTING_NAMES,
+  secretListSetting,
+  textSetting,
+} from './setting-rules.js';
+
+export { splitList } from './setting-rules.js';
 
 /**
  * Settings, read once from an environment and validated. Each function loads only the settings it
- * uses; a missing or malformed one stops the cold start with a message naming every problem.
- * The same names are environment variables locally and CDK deployment parameters in AWS.
+ * uses; a missing or malformed one stops the cold start with a message naming every problem, in
+ * the shape every settings reader shares (`setting-rules.ts`). The same names are environment
+ * variables locally and CDK deployment parameters in AWS.
  */
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
-
-const resourceName = z.string({ message: 'is required' }).trim().min(1, { message: 'is required' });
-
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value ? value : undefined));
-
-const logLevel = z.enum(['debug', 'info', 'warn', 'error']).default('info');
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const logLevel = choiceSetting(LOG_LEVELS, 'info');
 
 const tables = {
-  ATTEMPTS_TABLE: resourceName,
-  REVIEWS_TABLE: resourceName,
+  ATTEMPTS_TABLE: requiredText(),
+  REVIEWS_TABLE: requiredText(),
 };
 
 const endpoints = {
   /** Points the DynamoDB client at a local engine. Unset in AWS. */
-  DYNAMODB_ENDPOINT: optionalText,
+  DYNAMODB_ENDPOINT: optionalText(),
   /** Points the EventBridge client at the local bus. Unset in AWS. */
-  EVENTBRIDGE_ENDPOINT: optionalText,
+  EVENTBRIDGE_ENDPOINT: optionalText(),
 };
+
+/** Comma-separated AES-256 keys (64 hex chars each); the first encrypts, all decrypt. */
+export const videoUrlKeySetting = secretListSetting({
+  pattern: /^[0-9a-fA-F]{64}$/,
+  message: 'each key must be 64 hex characters (32 bytes)',
+});
 
 const videoKeys = {
-  /** Comma-separated AES-256 keys (64 hex chars each); the first encrypts, all decrypt. */
-  VIDEO_URL_KEY: optionalText,
+  VIDEO_URL_KEY: videoUrlKeySetting,
   /** Secrets Manager secret holding the same key list (used in AWS). */
-  VIDEO_URL_KEY_ARN: optionalText,
+  VIDEO_URL_KEY_ARN: optionalText(),
 };
 
-type VideoKeyEnv = { VIDEO_URL_KEY?: string | undefined; VIDEO_URL_KEY_ARN?: string | undefined };
+type VideoKeyEnv = { VIDEO_URL_KEY?: string[] | undefined; VIDEO_URL_KEY_ARN?: string | undefined };
 
 /** The video keys' checks; `required` where they also sign paging cursors. */
 function checkVideoKeys(env: VideoKeyEnv, ctx: z.RefinementCtx, required: boolean): void {
@@ -60,17 +65,6 @@ function checkVideoKeys(env: VideoKeyEnv, ctx: z.RefinementCtx, required: boolea
       message: 'is required (or set VIDEO_URL_KEY_ARN): it also signs paging cursors',
     });
   }
-  if (env.VIDEO_URL_KEY) {
-    for (const key of splitList(env.VIDEO_URL_KEY)) {
-      if (!/^[0-9a-fA-F]{64}$/.test(key)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['VIDEO_URL_KEY'],
-          message: 'each key must be 64 hex characters (32 bytes)',
-        });
-      }
-    }
-  }
 }
 
 const callbackSchema = z
@@ -79,13 +73,13 @@ const callbackSchema = z
     ...endpoints,
     ...videoKeys,
     LOG_LEVEL: logLevel,
-    ALLOW_REVIEW_UPDATES: flag(true),
-    ALLOW_CALLBACK_SIMULATION: flag(false),
-    CALLBACK_AUTH: z.enum(['hmac', 'none']).default('hmac'),
+    ALLOW_REVIEW_UPDATES: flagSetting(true),
+    ALLOW_CALLBACK_SIMULATION: flagSetting(false),
+    CALLBACK_AUTH: choiceSetting(['hmac', 'none'], 'hmac'),
     /** Comma-separated secrets, any one of which verifies a signature (rotation). */
-    CALLBACK_SECRET: optionalText,
+    CALLBACK_SECRET: secretListSetting(),
     /** Secrets Manager secret holding the same comma-separated list (used in AWS). */
-    CALLBACK_SECRET_ARN: optionalText,
+    CALLBACK_SECRET_ARN: optionalText(),
   })
   .superRefine((env, ctx) => {
     if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
@@ -112,7 +106,7 @@ const internalApiSchema = z
     ...videoKeys,
     LOG_LEVEL: logLevel,
     /** edX's waffle switch: the staff video link points at SoftwareSecure's HTML5 player. */
-    VIDEO_LINK_HTML5: flag(false),
+    VIDEO_LINK_HTML5: flagSetting(false),
   })
   .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
 
@@ -122,9 +116,9 @@ const workflowFields = {
   ...tables,
   ...endpoints,
   LOG_LEVEL: logLevel,
-  REQUIRE_FAILURE_SECOND_REVIEWS: flag(true),
-  EVENT_BUS_NAME: resourceName,
-  EVENT_SOURCE: z.string().trim().min(1).default('edx.proctoring'),
+  REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
+  EVENT_BUS_NAME: requiredText(),
+  EVENT_SOURCE: textSetting('edx.proctoring'),
 };
 
 const workflowSchema = z.object(workflowFields);
@@ -133,30 +127,17 @@ const reprocessSchema = z
   .object({ ...workflowFields, ...videoKeys })
   .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
 
-/** Whole seconds within a range; the same bounds as the local stack's and the CDK app's. */
-const seconds = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,7}$/, { message: 'must be a whole number of seconds' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .pipe(
-      z
-        .number()
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
-
-/** The reconciler's settings: how long a revision may wait for the stream before it acts. */
+/** The reconciler's bounds, shared with the local stack's and the CDK app's settings. */
 export const RECONCILE_AFTER_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
 export const RECONCILE_INTERVAL_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
 
 const reconcileSchema = z.object({
   ...workflowFields,
-  RECONCILE_AFTER_SECONDS: seconds(
+  RECONCILE_AFTER_SECONDS: integerSetting(
     RECONCILE_AFTER_SECONDS.fallback,
     RECONCILE_AFTER_SECONDS.min,
     RECONCILE_AFTER_SECONDS.max,
+    'must be a whole number of seconds',
   ),
 });
 
@@ -168,7 +149,7 @@ export interface StoreSettings {
   dynamoDbEndpoint: string | undefined;
 }
 
-export type LogLevel = z.infer<typeof logLevel>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where a secret list comes from: the environment (local) or Secrets Manager (AWS). */
 export type SecretSource =
@@ -211,27 +192,19 @@ export interface WorkflowSettings {
   eventBridgeEndpoint: string | undefined;
 }
 
-export function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
+/**
+ * The functions share one process environment with each other in the local stack, so each accepts
+ * every name of the service and refuses only near misses.
+ */
 function parse<S extends z.ZodType>(schema: S, env: Environment): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return readSettings(schema, env, { accepted: SETTING_NAMES, where: 'function environment' });
 }
 
 function secretSource(
-  inline: string | undefined,
+  inline: string[] | undefined,
   arn: string | undefined,
 ): SecretSource | undefined {
-  if (inline) return { kind: 'inline', values: splitList(inline) };
+  if (inline) return { kind: 'inline', values: inline };
   if (arn) return { kind: 'secrets-manager', secretId: arn };
   return undefined;
 }
@@ -299,8 +272,8 @@ export function loadReconcileSettings(env: Environment = process.env): Reconcile
 }
 
 /** For settings whose schema already refused a missing source. */
-function requiredSecretSource(inline: string | undefined, arn: string | undefined): SecretSource {
+function requiredSecretSource(inline: string[] | undefined, arn: string | undefined): SecretSource {
   const source = secretSource(inline, arn);
-  if (!source) throw new ConfigError('Invalid settings: VIDEO_URL_KEY is required');
+  if (!source) throw new Error('VIDEO_URL_KEY or VIDEO_URL_KEY_ARN is required');
   return source;
 }

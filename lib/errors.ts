@@ -65,11 +65,26 @@ export class SuspiciousLookup extends ServiceError {
   }
 }
 
+/** The most characters of a client's value that an answer or log line repeats back. */
+export const ECHO_MAX_CHARS = 64;
+
+/** A client's value, cut to `max` characters (whole code points) so echoing it costs little. */
+export function echoed(value: string, max = ECHO_MAX_CHARS): string {
+  if (value.length <= max) return value;
+  let kept = '';
+  let count = 0;
+  for (const character of value) {
+    if (count++ === max) break;
+    kept += character;
+  }
+  return `${kept}… (${value.length} characters)`;
+}
+
 export class BadReviewStatus extends ServiceError {
   readonly status = 400;
   readonly code = 'bad_review_status';
   constructor(received: string) {
-    super(`Received unexpected reviewStatus field value from payload. Was ${received}.`);
+    super(`Received unexpected reviewStatus field value from payload. Was ${echoed(received)}.`);
   }
 }
 

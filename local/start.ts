@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -15,16 +15,26 @@ import {
   ListTablesCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { parseDeploymentSettings } from '../cdk/stacks.js';
+import { endpointConfig } from '../lib/aws-clients.js';
 import { ConfigError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { SETTINGS_EXIT_CODE } from '../lib/setting-rules.js';
 import { createDynamoDbClient } from '../lib/store/dynamodb-client.js';
 import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api/server.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
+import { type HealthReport, healthReport, probeHttp, StreamsWatch } from './health.js';
 import { probePort } from './ports.js';
 import { type ScheduledHandler, type ScheduleStats, startScheduleTimer } from './schedule-timer.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
@@ -57,11 +67,58 @@ export interface LocalMetrics {
 export interface LocalStack {
   url: string;
   metrics(): LocalMetrics;
+  /** What `GET /health` answers. */
+  health(): Promise<HealthReport>;
   dataDir: string;
   dynamoDbEndpoint: string;
   eventBusEndpoint: string;
   plan: LocalPlan;
+  /** The running parts, for tests that take one of them down. */
+  parts: { engine: DynamoDbLocal; bus: LocalEventBus; streamRunners: StreamRunner[] };
   stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /**
+   * Called once if a part the stack cannot work without fails for good (DynamoDB Local exits).
+   * `npm start` then stops everything and exits non-zero; `/health` already answers 503.
+   */
+  onFatal?: (message: string) => void;
+}
+
+/** What the stack keeps in its data folder: files, and folders that hold only its own files. */
+const DATA_FILES = [
+  'events.jsonl',
+  'dead-letters.jsonl',
+  'stream-checkpoints.json',
+  'video-url.key',
+  'stack.lock',
+  'stack.lock.stale',
+];
+const DATA_FOLDERS = ['rules', 'dynamodb'];
+
+/**
+ * The data folder and what the stack keeps in it are for this user only (0700 folders, 0600
+ * files), also when an older version or another umask created them. Only the stack's own entries
+ * are touched, so a `DATA_DIR` that also holds other files keeps their modes.
+ */
+export async function restrictDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const tighten = async (path: string, mode: number) => {
+    await chmod(path, mode).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  };
+  for (const name of DATA_FILES) await tighten(join(dataDir, name), 0o600);
+  for (const name of DATA_FOLDERS) {
+    const folder = join(dataDir, name);
+    await tighten(folder, 0o700);
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile()) await tighten(join(folder, entry.name), 0o600);
+    }
+  }
 }
 
 /** The local values behind secrets that are Secrets Manager references when deployed. */
@@ -72,7 +129,7 @@ interface LocalSecrets {
 
 /** A video URL key kept in the data folder, so links stored earlier stay decryptable. */
 async function videoUrlKey(settings: LocalSettings): Promise<string> {
-  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY;
+  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY.join(',');
   const file = join(settings.dataDir, 'video-url.key');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const key = randomBytes(32).toString('hex');
@@ -184,7 +241,11 @@ function instrumentStreamHandler(
   };
 }
 
-export async function startLocalStack(settings: LocalSettings, log: Logger): Promise<LocalStack> {
+export async function startLocalStack(
+  settings: LocalSettings,
+  log: Logger,
+  options: LocalStackOptions = {},
+): Promise<LocalStack> {
   // Fail in a moment, not after DynamoDB Local has started, when the API port is taken.
   if (settings.PORT !== 0 && (await probePort(settings.PORT, '127.0.0.1')) === null) {
     throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
@@ -193,10 +254,19 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
   // CloudFormation validation is part of `npm run synth`; the local synth only needs the template.
   process.env.CDK_VALIDATION = 'false';
   const plan = planFromStacks(parseDeploymentSettings(deploymentParameters(settings)));
-  await mkdir(settings.dataDir, { recursive: true });
+  try {
+    // Everything this process and its children create from now on is for this user only.
+    process.umask(0o077);
+  } catch {
+    // Not allowed in worker threads; the data folder's own mode still keeps others out.
+  }
+  await restrictDataDir(settings.dataDir);
+  const lock = await lockDataDir(settings.dataDir);
 
-  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stops: (() => Promise<void>)[] = [() => lock.release()];
   const stopAll = async () => {
+    stopping = true;
     for (const stop of stops.splice(0).reverse()) {
       await stop().catch((error: unknown) => log.warn('stop failed', { error }));
     }
@@ -208,6 +278,15 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       dataDir: join(settings.dataDir, 'dynamodb'),
     });
     stops.push(() => dynamo.stop());
+    let engineExit: string | null = null;
+    void dynamo.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      engineExit = `exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+      log.error('DynamoDB Local exited', { pid: dynamo.process.pid, code, signal });
+      options.onFatal?.(
+        `DynamoDB Local (pid ${dynamo.process.pid}) ${engineExit}; the local stack cannot work without it and stops. Its data is kept in ${join(settings.dataDir, 'dynamodb')}: npm start again to resume.`,
+      );
+    });
     await ensureTables(dynamo.endpoint, plan);
     // The functions reach the engine through a counting (and, with FAULTS, throttling) proxy.
     const proxy: DynamoDbProxy = await startDynamoDbProxy({
@@ -234,7 +313,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       EVENTBRIDGE_ENDPOINT: bus.endpoint,
     };
     const secrets: LocalSecrets = {
-      CALLBACK_SECRET: settings.CALLBACK_SECRET,
+      CALLBACK_SECRET: settings.CALLBACK_SECRET.join(','),
       VIDEO_URL_KEY: await videoUrlKey(settings),
     };
     const handlers = new Map<string, unknown>();
@@ -243,8 +322,24 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
     }
 
     const streamCounters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
+    const streamsWatch = new StreamsWatch();
+    const streamsClient = new DynamoDBStreamsClient({
+      ...endpointConfig(dynamo.endpoint),
+      maxAttempts: 3,
+    });
+    stops.push(async () => {
+      streamsWatch.stopped = true;
+      streamsClient.destroy();
+    });
+    const streams = streamsWatch.wrap({
+      describeStream: (input) => streamsClient.send(new DescribeStreamCommand(input)),
+      getShardIterator: (input) => streamsClient.send(new GetShardIteratorCommand(input)),
+      getRecords: (input) => streamsClient.send(new GetRecordsCommand(input)),
+    });
+    const streamRunners: StreamRunner[] = [];
     for (const mapping of plan.streamMappings) {
       const runner: StreamRunner = await startStreamRunner({
+        streams,
         dynamoDbEndpoint: dynamo.endpoint,
         tableName: mapping.tableName,
         mapping: mappingFromTemplate(mapping.properties),
@@ -259,7 +354,11 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
         name: `${mapping.functionKey}-${mapping.tableName}`,
         log,
       });
-      stops.push(() => runner.stop());
+      streamRunners.push(runner);
+      stops.push(async () => {
+        streamsWatch.stopped = true;
+        await runner.stop();
+      });
     }
 
     // Deployed schedules run every RECONCILE_INTERVAL_SECONDS in whole minutes; the local timer
@@ -286,6 +385,14 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 
+    const health = async (): Promise<HealthReport> => {
+      const [engine, busProblem] = await Promise.all([
+        engineExit ? Promise.resolve(engineExit) : probeHttp(dynamo.endpoint),
+        probeHttp(bus.endpoint),
+      ]);
+      return healthReport({ engine, stream: streamsWatch.problem(), bus: busProblem });
+    };
+
     const routes: ApiRoute[] = plan.routes.map((route) => ({
       resource: route.resource,
       methods: route.methods,
@@ -296,7 +403,10 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       routes,
       port: settings.PORT,
       extraRoutes: {
-        '/health': async () => ({ status: 200, body: { status: 'ok' } }),
+        '/health': async () => {
+          const report = await health();
+          return { status: report.status === 'ok' ? 200 : 503, body: report };
+        },
         '/local/metrics': async () => ({ status: 200, body: metrics() }),
       },
     }).catch((error: NodeJS.ErrnoException) => {
@@ -306,10 +416,13 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       throw error;
     });
     stops.push(() => api.stop());
+    await lock.setUrl(api.url);
 
     return {
       url: api.url,
       metrics,
+      health,
+      parts: { engine: dynamo, bus, streamRunners },
       dataDir: settings.dataDir,
       dynamoDbEndpoint: dynamo.endpoint,
       eventBusEndpoint: bus.endpoint,
@@ -330,33 +443,44 @@ async function main(): Promise<void> {
     settings = readLocalSettings();
   } catch (error) {
     console.error((error as Error).message);
-    process.exit(2);
+    process.exit(error instanceof ConfigError ? SETTINGS_EXIT_CODE : 1);
   }
   const log = createLogger({ level: settings.LOG_LEVEL, service: 'local-stack' });
-  let stack: LocalStack;
-  try {
-    stack = await startLocalStack(settings, log);
-  } catch (error) {
-    console.error(`Local stack failed to start: ${(error as Error).message}`);
-    process.exit(1);
-  }
-
+  let stack: LocalStack | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const stopAndExit = (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.error(`\n${signal}: stopping the local stack`);
-    stack.stop().then(
-      () => process.exit(0),
+    (stack?.stop() ?? Promise.resolve()).then(
+      () => process.exit(code),
       () => process.exit(1),
     );
+  };
+  try {
+    stack = await startLocalStack(settings, log, {
+      // Without its engine the stack would answer 503 to every callback for ever: stop instead,
+      // loudly, so the developer (or a supervisor) starts it again.
+      onFatal: (message) => {
+        console.error(`\n${message}`);
+        stopAndExit(1);
+      },
+    });
+  } catch (error) {
+    console.error(`Local stack failed to start: ${(error as Error).message}`);
+    process.exit(error instanceof ConfigError ? SETTINGS_EXIT_CODE : 1);
+  }
+
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    console.error(`\n${signal}: stopping the local stack`);
+    stopAndExit(0);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   const secretNote =
     settings.CALLBACK_AUTH === 'hmac'
-      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET}`
+      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET.join(',')}`
       : 'callbacks are not signed (CALLBACK_AUTH=none)';
   console.error(
     [

@@ -185,9 +185,11 @@ export class EventBridgePublisher {
       });
       const fields = { attempt, failures, eventBusName: this.options.eventBusName };
       if (giveUp) {
+        // Stryker disable next-line StringLiteral: log text only
         this.options.log.error('events not accepted by EventBridge; giving up', fields);
         throw new EventsNotPublished(failures, attempt);
       }
+      // Stryker disable next-line StringLiteral: log text only
       this.options.log.warn('events not accepted by EventBridge; retrying', fields);
       await this.sleep(this.backoff(attempt));
       pending = failed;

@@ -17,6 +17,7 @@ import { type AttemptStatus, isReviewStatus, type ReviewStatus } from '../review
 import { type RevisionOutcome, revisionOutcomeSchema } from '../workflow/outcome.js';
 import type { ListedRevision, RevisionPosition } from '../workflow/ports.js';
 import { unpackJson } from './blobs.js';
+import { attachCommentTexts } from './comment-texts.js';
 import { ITEM_TYPES, REVISION_ITEM_TYPE } from './item-types.js';
 
 /**
@@ -126,16 +127,20 @@ export function toStoredRevision(items: readonly Item[]): StoredRevision | null 
     chunks
       .filter((item) => item.itemType?.S === itemType)
       .map((item) => item.data?.B ?? new Uint8Array());
+  const source = readString(revisionItem, 'source') as StoredRevision['source'];
+  const comments = unpackJson(chunkData(ITEM_TYPES.commentsChunk)) as ReviewComment[];
+  const storedRaw = unpackJson(chunkData(ITEM_TYPES.rawChunk)) as JsonObject;
   return {
     revision: readNumber(revisionItem, 'revision'),
-    source: readString(revisionItem, 'source') as StoredRevision['source'],
+    source,
     reviewStatus: readString(revisionItem, 'reviewStatus') as ReviewStatus,
     reviewedBy: readNullableString(revisionItem, 'reviewedBy'),
     contentHash: readString(revisionItem, 'contentHash'),
     encryptedVideoUrl: readNullableString(revisionItem, 'encryptedVideoUrl'),
     receivedAt: readString(revisionItem, 'receivedAt'),
-    comments: unpackJson(chunkData(ITEM_TYPES.commentsChunk)) as ReviewComment[],
-    rawData: unpackJson(chunkData(ITEM_TYPES.rawChunk)) as JsonObject,
+    comments,
+    // Comment texts are stored once, in the comment list (see comment-texts.ts).
+    rawData: attachCommentTexts(source, storedRaw, comments),
   };
 }
 

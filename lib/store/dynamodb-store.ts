@@ -35,6 +35,7 @@ import {
   type WorkflowStore,
 } from '../workflow/ports.js';
 import { packJson } from './blobs.js';
+import { detachCommentTexts } from './comment-texts.js';
 import * as indexes from './dynamodb-indexes.js';
 import {
   chunkSk,
@@ -219,7 +220,8 @@ export class DynamoDbStore
     const pk = str(attemptCode);
     const revision = next.revision;
     const comments = packJson(draft.comments);
-    const raw = packJson(draft.rawData);
+    // Each comment text is stored once, in the comment list (see comment-texts.ts).
+    const raw = packJson(detachCommentTexts(draft.source, draft.rawData, draft.comments));
     const headItem: Item = {
       attemptCode: pk,
       sk: str(HEAD_SK),

@@ -63,10 +63,12 @@ export async function finishReview(
     // Attempts are archived, never deleted, and revisions are never deleted: both cases mean data
     // was removed by hand, which no retry repairs.
     if (!state.revisionExists) {
+      // Stryker disable next-line StringLiteral: log text only
       log.error('review revision no longer exists; nothing to do');
       return { kind: 'skipped', reason: 'revision_missing' };
     }
     if (!state.attempt) {
+      // Stryker disable next-line StringLiteral: log text only
       log.error('attempt of the review revision does not exist; nothing to do');
       return { kind: 'skipped', reason: 'attempt_missing' };
     }
@@ -87,13 +89,16 @@ export async function finishReview(
       outcome = again.outcome;
       replayed = true;
     }
+    // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
     log.info('review revision processed', {
       disposition: outcome.disposition,
       decidedStatus: outcome.decidedStatus,
       fromStatus: outcome.fromStatus,
       toStatus: outcome.toStatus,
     });
+    // Stryker disable next-line BlockStatement: log text only (the else branch only logs)
   } else {
+    // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
     log.info('review revision already processed; publishing its events again', {
       disposition: outcome.disposition,
     });
@@ -101,6 +106,7 @@ export async function finishReview(
 
   const events = workflowEvents(facts, outcome);
   await deps.publisher.publish(events);
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ArrowFunction: log text only
   log.debug('events published', { events: events.map((event) => event.detailType) });
   return { kind: 'published', outcome, replayed, events: events.length };
 }

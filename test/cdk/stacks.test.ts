@@ -175,7 +175,7 @@ describe('deployment parameters', () => {
     [{ stage: 'dev', WAF_RATE_LIMIT: 'many' }, /WAF_RATE_LIMIT must be a whole number/],
     [
       { stage: 'dev', ALLOW_REVIEW_UPDATE: 'false' },
-      /ALLOW_REVIEW_UPDATE is not a known parameter/,
+      /ALLOW_REVIEW_UPDATE is not a known setting; did you mean ALLOW_REVIEW_UPDATES\?/,
     ],
     [
       { stage: 'dev', CALLBACK_AUTH: 'none' },

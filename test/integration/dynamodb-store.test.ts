@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { AttemptArchived, ReviewAlreadyExists } from '../../lib/errors.js';
@@ -270,6 +271,104 @@ describe('DynamoDbStore: vendor re-sends', () => {
       revision: 2,
       vendorHashes: { 'old-hash': 2 },
     });
+  });
+});
+
+describe('DynamoDbStore: comment texts are stored once', () => {
+  /** Every stored byte of one revision's chunks, decompressed, by item type. */
+  async function storedChunks(attemptCode: string) {
+    const { Items = [] } = await tables.client.send(
+      new QueryCommand({
+        TableName: tables.reviewsTable,
+        KeyConditionExpression: 'attemptCode = :pk',
+        ExpressionAttributeValues: { ':pk': { S: attemptCode } },
+        ConsistentRead: true,
+      }),
+    );
+    const text = (itemType: string) =>
+      gunzipSync(
+        Buffer.concat(
+          Items.filter((item) => item.itemType?.S === itemType).map(
+            (item) => item.data?.B ?? new Uint8Array(),
+          ),
+        ),
+      ).toString('utf8');
+    return { raw: text('review_raw_chunk'), comments: text('review_comments_chunk') };
+  }
+
+  it('keeps a vendor comment’s text only in the comment list and reads the body back as sent', async () => {
+    // Prepare: texts that do not compress, an extra field and a different key order in a comment.
+    const attemptCode = await registered();
+    const texts = Array.from({ length: 3 }, () => randomBytes(2_000).toString('hex'));
+    const payload = vendorPayload({
+      attemptCode,
+      webCamComments: [
+        vendorComment(texts[0] ?? ''),
+        {
+          eventStatus: 'Clean',
+          comments: texts[1] ?? '',
+          duration: 1,
+          eventFinish: 2,
+          eventStart: 1,
+          frame: 7,
+        },
+      ],
+      desktopComments: [vendorComment(texts[2] ?? '', 'Rules Violation', 3)],
+    });
+
+    // Act
+    await receive(payload, true);
+
+    // Assess
+    const { raw, comments } = await storedChunks(attemptCode);
+    for (const text of texts) {
+      expect(raw).not.toContain(text);
+      expect(comments.split(text)).toHaveLength(2);
+    }
+    const { videoReviewLink: _link, ...sent } = payload;
+    const read = await store.getLatestRevision(attemptCode);
+    expect(JSON.stringify(read?.rawData)).toBe(JSON.stringify(sent));
+  });
+
+  it('keeps a staff comment’s text only in the comment list', async () => {
+    const attemptCode = await registered();
+    const text = randomBytes(2_000).toString('hex');
+    const body = { reviewStatus: 'Clean', reviewedBy: 'staff@example.org', comment: text };
+
+    await recordStaffReview({ store, log: silentLogger }, attemptCode, body);
+
+    const { raw, comments } = await storedChunks(attemptCode);
+    expect(raw).not.toContain(text);
+    expect(comments).toContain(text);
+    const read = await store.getLatestRevision(attemptCode);
+    expect(JSON.stringify(read?.rawData)).toBe(JSON.stringify(body));
+    expect(read?.comments.map((comment) => comment.comment)).toEqual([text]);
+  });
+
+  it('reads a revision stored with its texts in the body unchanged', async () => {
+    const attemptCode = await registered();
+    const rawData = { webCamComments: [{ comments: 'kept in the body' }], reviewStatus: 'Clean' };
+
+    await store.appendRevision(
+      attemptCode,
+      null,
+      { revision: 1, vendorHashes: { 'old-layout': 1 } },
+      draft({
+        rawData,
+        comments: [
+          {
+            start: 0,
+            stop: 1,
+            duration: 1,
+            comment: 'another text',
+            status: 'Clean',
+            source: 'webcam',
+          },
+        ],
+      }),
+    );
+
+    expect((await store.getLatestRevision(attemptCode))?.rawData).toEqual(rawData);
   });
 });
 

@@ -77,7 +77,7 @@ describe('settings', () => {
   it('names every problem at once', () => {
     expect(() =>
       loadCallbackSettings({ ALLOW_CALLBACK_SIMULATION: 'maybe', CALLBACK_AUTH: 'none' }),
-    ).toThrow(/ATTEMPTS_TABLE.*REVIEWS_TABLE.*ALLOW_CALLBACK_SIMULATION/);
+    ).toThrow(/ATTEMPTS_TABLE[\s\S]*REVIEWS_TABLE[\s\S]*ALLOW_CALLBACK_SIMULATION/);
   });
 
   it('requires the bus for the workflow and defaults the event source', () => {

@@ -1,5 +1,6 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { describe, expect, it } from 'vitest';
+import { HeldBackAfterFailure } from '../../functions/finish-review/handler.js';
 import type { StoredRevision } from '../../lib/reviews/review.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import { eventId } from '../../lib/workflow/events.js';
@@ -641,5 +642,93 @@ describe('finish-review: concurrent writers', () => {
         message: 'attempt of the review revision does not exist; nothing to do',
       }),
     );
+  });
+});
+
+describe('finish-review: holding back after a failure', () => {
+  it('warns once with the failed sequence number and how many later records were held back', async () => {
+    // Prepare
+    const { store, eventBridge, invoke, logs } = workflowHarness({ maxAttempts: 1 });
+    const codes = [await registeredAttempt(store), await registeredAttempt(store)];
+    const ok = revisionInsert(codes[1] ?? '', await appendRevision(store, codes[1] ?? ''));
+    const failing = revisionInsert(codes[0] ?? '', await appendRevision(store, codes[0] ?? ''));
+    const later = [
+      revisionInsert(codes[1] ?? '', await appendRevision(store, codes[1] ?? '')),
+      headInsert(codes[1] ?? '', 2),
+    ];
+    eventBridge.failEntries((detail) => detail.attempt_code === codes[0], { calls: 1 });
+
+    // Act
+    const response = await invoke(streamEvent([ok, failing, ...later]));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      sequenceNumbers([failing, ...later]),
+    );
+    const warnings = logs.entries().filter((entry) => entry.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({ failedAt: failing.dynamodb?.SequenceNumber, heldBack: 2 }),
+    ]);
+  });
+
+  it('does not warn when the failed record is the last of its batch', async () => {
+    const { store, eventBridge, invoke, logs } = workflowHarness({ maxAttempts: 1 });
+    const attemptCode = await registeredAttempt(store);
+    const first = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    const last = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    eventBridge.failEntries((detail) => detail.review_revision === 2);
+
+    const response = await invoke(streamEvent([first, last]));
+
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      sequenceNumbers([last]),
+    );
+    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([]);
+  });
+
+  it('starts every invocation afresh: a failure in one batch holds nothing back in the next', async () => {
+    const { store, eventBridge, invoke } = workflowHarness({ maxAttempts: 1 });
+    const attemptCode = await registeredAttempt(store);
+    const other = await registeredAttempt(store);
+    const failing = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    const next = revisionInsert(other, await appendRevision(store, other));
+    eventBridge.failEntries((detail) => detail.attempt_code === attemptCode, { calls: 1 });
+
+    await invoke(streamEvent([failing, next])).catch(() => undefined);
+    const response = await invoke(streamEvent([next]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await store.getAttempt(other))?.status).toBe('verified');
+  });
+
+  it('ignores a record that carries no stream data', async () => {
+    const { invoke } = workflowHarness();
+    const { dynamodb: _dynamodb, ...bare } = headInsert('CODE', 1);
+
+    const response = await invoke(streamEvent([bare]));
+
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('names a failed record without a sequence number "unknown" in the warning', async () => {
+    const { store, invoke, logs } = workflowHarness();
+    const attemptCode = await registeredAttempt(store);
+    const good = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    const broken = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    if (broken.dynamodb?.NewImage) broken.dynamodb.NewImage.reviewStatus = { S: 'Bogus' };
+    delete broken.dynamodb?.SequenceNumber;
+
+    await invoke(streamEvent([good, broken, headInsert(attemptCode, 2)])).catch(() => undefined);
+
+    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([
+      expect.objectContaining({ failedAt: 'unknown', heldBack: 1 }),
+    ]);
+  });
+
+  it('names the failed record in the error of each held-back one', () => {
+    const error = new HeldBackAfterFailure('4200');
+
+    expect(error.name).toBe('HeldBackAfterFailure');
+    expect(error.message).toBe('Not processed: an earlier record (4200) of this batch failed');
   });
 });

@@ -50,6 +50,30 @@ describe('review callback: success', () => {
     });
   });
 
+  it('records when the review was received', async () => {
+    const receivedAt = new Date('2026-01-02T03:04:05.678Z');
+    const { store, invoke } = callbackHarness({ now: () => receivedAt });
+    const attemptCode = await registered(store);
+
+    await invoke(signedCallback(vendorPayload({ attemptCode }), { timestamp: 1_767_323_045 }));
+
+    expect((await store.getLatestRevision(attemptCode))?.receivedAt).toBe(
+      '2026-01-02T03:04:05.678Z',
+    );
+  });
+
+  it('records the current time as received when no clock is given', async () => {
+    const { store, invoke } = callbackHarness();
+    const attemptCode = await registered(store);
+    const before = Date.now();
+
+    await invoke(signedCallback(vendorPayload({ attemptCode })));
+
+    const receivedAt = Date.parse((await store.getLatestRevision(attemptCode))?.receivedAt ?? '');
+    expect(receivedAt).toBeGreaterThanOrEqual(before);
+    expect(receivedAt).toBeLessThanOrEqual(Date.now());
+  });
+
   it('parses the body as JSON whatever the Content-Type says', async () => {
     const { store, invoke } = callbackHarness();
     const attemptCode = await registered(store);
@@ -198,6 +222,25 @@ describe('review callback: the video link', () => {
     const latest = await store.getLatestRevision(attemptCode);
     expect(latest?.encryptedVideoUrl).toBeNull();
     expect(JSON.stringify(latest)).not.toContain(VIDEO_LINK);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not a string', 42],
+    ['null', null],
+    ['absent', undefined],
+  ])('stores no encrypted link when the link is %s', async (_case, link) => {
+    const { store, invoke } = callbackHarness();
+    const attemptCode = await registered(store);
+    const payload = { ...vendorPayload({ attemptCode }), videoReviewLink: link };
+    if (link === undefined) delete payload.videoReviewLink;
+
+    const response = await invoke(signedCallback(payload));
+
+    expect(response.statusCode).toBe(200);
+    const latest = await store.getLatestRevision(attemptCode);
+    expect(latest?.encryptedVideoUrl).toBeNull();
+    expect(latest?.rawData).not.toHaveProperty('videoReviewLink');
   });
 
   it('logs neither the link, nor the signature, nor the secret, even at debug level', async () => {
