@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { ConfigError } from './errors.js';
 import { METRIC_NAMESPACE } from './metrics.js';
 import {
   choiceSetting,
@@ -279,6 +278,6 @@ export function loadReconcileSettings(env: Environment = process.env): Reconcile
 /** For settings whose schema already refused a missing source. */
 function requiredSecretSource(inline: string[] | undefined, arn: string | undefined): SecretSource {
   const source = secretSource(inline, arn);
-  if (!source) throw new ConfigError('Invalid settings: VIDEO_URL_KEY is required');
+  if (!source) throw new Error('VIDEO_URL_KEY or VIDEO_URL_KEY_ARN is required');
   return source;
 }

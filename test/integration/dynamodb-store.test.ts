@@ -232,6 +232,48 @@ describe('DynamoDbStore: review revisions', () => {
   });
 });
 
+describe('DynamoDbStore: vendor re-sends', () => {
+  it('recognises a re-send of any earlier vendor review, also across a staff review', async () => {
+    // Prepare: vendor Clean (1), vendor Suspicious (2), staff (3)
+    const attemptCode = await registered();
+    const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+    await receive(clean, true);
+    await receive(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' }), true);
+    await recordStaffReview({ store, log: silentLogger }, attemptCode, {
+      reviewStatus: 'Clean',
+      reviewedBy: 'staff@example.org',
+    });
+
+    // Act
+    const resent = await receive(structuredClone(clean), true);
+
+    // Assess
+    expect(resent).toEqual({ kind: 'duplicate', revision: 1 });
+    expect((await store.getHead(attemptCode))?.revision).toBe(3);
+  });
+
+  it('reads a head written before every vendor hash was kept', async () => {
+    const attemptCode = await registered();
+    await tables.client.send(
+      new PutItemCommand({
+        TableName: tables.reviewsTable,
+        Item: {
+          attemptCode: { S: attemptCode },
+          sk: { S: 'HEAD' },
+          revision: { N: '2' },
+          latestVendorHash: { S: 'old-hash' },
+          updatedAt: { S: '2025-01-01T00:00:00.000Z' },
+        },
+      }),
+    );
+
+    expect(await store.getHead(attemptCode)).toEqual({
+      revision: 2,
+      vendorHashes: { 'old-hash': 2 },
+    });
+  });
+});
+
 describe('DynamoDbStore: comment texts are stored once', () => {
   /** Every stored byte of one revision's chunks, decompressed, by item type. */
   async function storedChunks(attemptCode: string) {
@@ -327,48 +369,6 @@ describe('DynamoDbStore: comment texts are stored once', () => {
     );
 
     expect((await store.getLatestRevision(attemptCode))?.rawData).toEqual(rawData);
-  });
-});
-
-describe('DynamoDbStore: vendor re-sends', () => {
-  it('recognises a re-send of any earlier vendor review, also across a staff review', async () => {
-    // Prepare: vendor Clean (1), vendor Suspicious (2), staff (3)
-    const attemptCode = await registered();
-    const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
-    await receive(clean, true);
-    await receive(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' }), true);
-    await recordStaffReview({ store, log: silentLogger }, attemptCode, {
-      reviewStatus: 'Clean',
-      reviewedBy: 'staff@example.org',
-    });
-
-    // Act
-    const resent = await receive(structuredClone(clean), true);
-
-    // Assess
-    expect(resent).toEqual({ kind: 'duplicate', revision: 1 });
-    expect((await store.getHead(attemptCode))?.revision).toBe(3);
-  });
-
-  it('reads a head written before every vendor hash was kept', async () => {
-    const attemptCode = await registered();
-    await tables.client.send(
-      new PutItemCommand({
-        TableName: tables.reviewsTable,
-        Item: {
-          attemptCode: { S: attemptCode },
-          sk: { S: 'HEAD' },
-          revision: { N: '2' },
-          latestVendorHash: { S: 'old-hash' },
-          updatedAt: { S: '2025-01-01T00:00:00.000Z' },
-        },
-      }),
-    );
-
-    expect(await store.getHead(attemptCode)).toEqual({
-      revision: 2,
-      vendorHashes: { 'old-hash': 2 },
-    });
   });
 });
 
