@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { METRIC_NAMESPACE } from './metrics.js';
 import {
   choiceSetting,
   flagSetting,
@@ -71,7 +72,6 @@ const callbackSchema = z
   .object({
     ...tables,
     ...endpoints,
-    ...videoKeys,
     LOG_LEVEL: logLevel,
     ALLOW_REVIEW_UPDATES: flagSetting(true),
     ALLOW_CALLBACK_SIMULATION: flagSetting(false),
@@ -80,6 +80,7 @@ const callbackSchema = z
     CALLBACK_SECRET: secretListSetting(),
     /** Secrets Manager secret holding the same comma-separated list (used in AWS). */
     CALLBACK_SECRET_ARN: optionalText(),
+    ...videoKeys,
   })
   .superRefine((env, ctx) => {
     if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
@@ -119,6 +120,7 @@ const workflowFields = {
   REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
   EVENT_BUS_NAME: requiredText(),
   EVENT_SOURCE: textSetting('edx.proctoring'),
+  METRICS_NAMESPACE: textSetting(METRIC_NAMESPACE),
 };
 
 const workflowSchema = z.object(workflowFields);
@@ -127,7 +129,7 @@ const reprocessSchema = z
   .object({ ...workflowFields, ...videoKeys })
   .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
 
-/** The reconciler's bounds, shared with the local stack's and the CDK app's settings. */
+/** The reconciler's settings: how long a revision may wait for the stream before it acts. */
 export const RECONCILE_AFTER_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
 export const RECONCILE_INTERVAL_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
 
@@ -190,6 +192,7 @@ export interface WorkflowSettings {
   eventBusName: string;
   eventSource: string;
   eventBridgeEndpoint: string | undefined;
+  metricsNamespace: string;
 }
 
 /**
@@ -251,6 +254,7 @@ function workflowSettings(parsed: z.infer<typeof workflowSchema>): WorkflowSetti
     eventBusName: parsed.EVENT_BUS_NAME,
     eventSource: parsed.EVENT_SOURCE,
     eventBridgeEndpoint: parsed.EVENTBRIDGE_ENDPOINT,
+    metricsNamespace: parsed.METRICS_NAMESPACE,
   };
 }
 

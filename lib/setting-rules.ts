@@ -41,6 +41,7 @@ export const SETTING_NAMES = [
   'EVENTBRIDGE_ENDPOINT',
   'CALLBACK_SECRET_ARN',
   'VIDEO_URL_KEY_ARN',
+  'METRICS_NAMESPACE',
   // The local stack only.
   'PORT',
   'DATA_DIR',

@@ -60,12 +60,6 @@ const schema = z.object({
   ALLOW_CALLBACK_SIMULATION: flagSetting(false),
   EVENT_SOURCE: textSetting('edx.proctoring'),
   LOG_LEVEL: choiceSetting(['debug', 'info', 'warn', 'error'], 'info'),
-  /** Optional: 64 hex characters; otherwise a key is generated once and kept in `DATA_DIR`. */
-  VIDEO_URL_KEY: videoUrlKeySetting,
-  /** Optional fault injection (see `local/faults.ts`); off by default. */
-  FAULTS: optionalText(),
-  /** Optional: DynamoDB Local's port (on 127.0.0.1); a free one by default. */
-  DYNAMODB_PORT: portSetting(0),
   /** How often the local timer runs the reconciler; under a minute is allowed locally. */
   RECONCILE_INTERVAL_SECONDS: integerSetting(
     RECONCILE_INTERVAL_SECONDS.fallback,
@@ -81,6 +75,12 @@ const schema = z.object({
     'must be a whole number of seconds',
   ),
   VIDEO_LINK_HTML5: flagSetting(false),
+  /** Optional: 64 hex characters; otherwise a key is generated once and kept in `DATA_DIR`. */
+  VIDEO_URL_KEY: videoUrlKeySetting,
+  /** Optional fault injection (see `local/faults.ts`); off by default. */
+  FAULTS: optionalText(),
+  /** Optional: DynamoDB Local's port (on 127.0.0.1); a free one by default. */
+  DYNAMODB_PORT: portSetting(0),
 });
 
 export type LocalSettings = z.infer<typeof schema> & { dataDir: string };

@@ -139,7 +139,7 @@ export function toStoredRevision(items: readonly Item[]): StoredRevision | null 
     encryptedVideoUrl: readNullableString(revisionItem, 'encryptedVideoUrl'),
     receivedAt: readString(revisionItem, 'receivedAt'),
     comments,
-    // Comment texts are stored once, in the comment list (see comment-texts.ts).
+    // Each comment text is stored once, in the comment list (see comment-texts.ts).
     rawData: attachCommentTexts(source, storedRaw, comments),
   };
 }

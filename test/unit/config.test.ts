@@ -86,7 +86,18 @@ describe('settings', () => {
       eventBusName: 'bus',
       eventSource: 'edx.proctoring',
       requireFailureSecondReviews: true,
+      metricsNamespace: 'ProctoringReviews',
     });
+  });
+
+  it("takes the workflow's metric namespace from the deployment, one per stage", () => {
+    expect(
+      loadWorkflowSettings({
+        ...tables,
+        EVENT_BUS_NAME: 'bus',
+        METRICS_NAMESPACE: 'ProctoringReviews/prod',
+      }),
+    ).toMatchObject({ metricsNamespace: 'ProctoringReviews/prod' });
   });
 
   it('needs the tables and a video key for the internal API (the key also signs cursors)', () => {

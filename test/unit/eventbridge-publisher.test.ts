@@ -405,6 +405,10 @@ describe('EventBridgePublisher: which failed calls are retried', () => {
     ],
     ['another system error', Object.assign(new Error('no such file'), { code: 'ENOENT' })],
     ['a plain error', new Error('bug')],
+    [
+      'a thrown object that is not an Error, whatever it carries',
+      { name: 'ThrottlingException', $retryable: {}, $metadata: { httpStatusCode: 503 } },
+    ],
   ])('gives up at once after %s', async (_case, error) => {
     const eventBridge = throwingOnce(error);
     const { publisher, pauses } = publisherFor(eventBridge);

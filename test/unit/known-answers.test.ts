@@ -225,6 +225,10 @@ describe('known answer: encrypted video link', () => {
     expect(upper.encrypt('', 'X').split('.')[1]).toBe(KEY_A_ID);
   });
 
+  it('needs at least one key', () => {
+    expect(() => createVideoUrlCipher([])).toThrow('At least one video URL key is required');
+  });
+
   it.each([
     ['63 hex characters', KEY_A.slice(1)],
     ['65 hex characters', `${KEY_A}0`],
