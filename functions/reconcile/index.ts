@@ -10,6 +10,7 @@ import { createReconcileHandler } from './handler.js';
 // Module scope runs once per cold start: a misconfigured reconciler fails before its first run.
 const settings = loadReconcileSettings();
 const log = createLogger({ level: settings.logLevel }, { function: 'reconcile' });
+const metrics = createMetrics({ namespace: settings.metricsNamespace });
 
 export const handler = createReconcileHandler({
   store: new DynamoDbStore({
@@ -24,9 +25,10 @@ export const handler = createReconcileHandler({
     eventBusName: settings.eventBusName,
     source: settings.eventSource,
     log,
+    metrics,
   }),
   log,
-  metrics: createMetrics(),
+  metrics,
   requireFailureSecondReviews: settings.requireFailureSecondReviews,
   reconcileAfterSeconds: settings.reconcileAfterSeconds,
 });

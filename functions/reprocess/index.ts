@@ -3,6 +3,7 @@ import { cursorCodecReader } from '../../lib/cursor.js';
 import { createEventBridgeClient } from '../../lib/events/eventbridge-client.js';
 import { EventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
 import { createLogger } from '../../lib/log.js';
+import { createMetrics } from '../../lib/metrics.js';
 import { secretListReader } from '../../lib/secrets.js';
 import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
 import { DynamoDbStore } from '../../lib/store/dynamodb-store.js';
@@ -21,6 +22,7 @@ export const handler = createReprocessHandler({
     eventBusName: settings.eventBusName,
     source: settings.eventSource,
     log,
+    metrics: createMetrics({ namespace: settings.metricsNamespace }),
   }),
   log,
   requireFailureSecondReviews: settings.requireFailureSecondReviews,
