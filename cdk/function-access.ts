@@ -1,3 +1,4 @@
+import { INDEXES } from '../lib/store/indexes.js';
 import type { FunctionKey } from './function-entries.js';
 import type { DeploymentSettings } from './settings.js';
 
@@ -67,13 +68,15 @@ export function functionAccess(
     },
     internalApi: {
       tables: {
-        // getAttempt (GetItem), registerAttempt and archiveAttempt (UpdateItem), and the staff
-        // review's getAttemptAndHead (BatchGetItem).
+        // getAttempt (GetItem), registerAttempt and archiveAttempt (UpdateItem), the staff
+        // review's getAttemptAndHead (BatchGetItem), and the staff queue's index query.
         attempts: {
           items: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          queriedIndexes: [INDEXES.attemptsByStatus.indexName],
         },
-        // getLatestRevision (GetItem of the head, Query of the revision's items), and the staff
-        // review's getAttemptAndHead and appendRevision (as for the callback).
+        // getLatestRevision (GetItem of the head, Query of the revision's items), the history
+        // and the video link (Query), and the staff review's getAttemptAndHead and
+        // appendRevision (as for the callback).
         reviews: {
           items: [
             'dynamodb:BatchGetItem',
@@ -83,6 +86,8 @@ export function functionAccess(
           ],
         },
       },
+      // Decrypts staff video links; a key derived from it signs the queue's paging cursors.
+      secrets: ['videoUrlKey'],
     },
     finishReview: {
       tables: {
@@ -91,6 +96,29 @@ export function functionAccess(
         // getWorkflowState (BatchGetItem); recordOutcome updates the revision, alone or in the
         // transaction.
         reviews: { items: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
+      },
+      putsEvents: true,
+    },
+    // The workflow's own needs, plus the one index each operation reads.
+    reprocess: {
+      tables: {
+        attempts: { items: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
+        reviews: {
+          items: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+          queriedIndexes: [INDEXES.revisionsByTime.indexName],
+        },
+      },
+      putsEvents: true,
+      // Only to sign the paging cursors (a key derived from it).
+      secrets: ['videoUrlKey'],
+    },
+    reconcile: {
+      tables: {
+        attempts: { items: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
+        reviews: {
+          items: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+          queriedIndexes: [INDEXES.pendingRevisions.indexName],
+        },
       },
       putsEvents: true,
     },

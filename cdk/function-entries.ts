@@ -7,6 +7,8 @@ export const FUNCTION_ENTRIES = {
   reviewCallback: 'functions/review-callback/index.ts',
   internalApi: 'functions/internal-api/index.ts',
   finishReview: 'functions/finish-review/index.ts',
+  reprocess: 'functions/reprocess/index.ts',
+  reconcile: 'functions/reconcile/index.ts',
 } as const;
 
 export type FunctionKey = keyof typeof FUNCTION_ENTRIES;

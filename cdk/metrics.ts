@@ -7,6 +7,7 @@ import {
   MetricFilter,
 } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { RECONCILED_REVISIONS_METRIC } from '../lib/workflow/reconcile.js';
 
 /** Tells each function the namespace of its EMF metrics (read by lib/metrics.ts). */
 export const METRICS_NAMESPACE_VARIABLE = 'METRICS_NAMESPACE';
@@ -27,6 +28,17 @@ export function putEventsFailedMetric(stage: string): Metric {
   return new Metric({
     namespace: metricsNamespace(stage),
     metricName: 'PutEventsFailedEntries',
+    dimensionsMap: EMF_DIMENSIONS,
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+  });
+}
+
+/** The reconciler's EMF metric: one per revision it had to apply (a healthy pipeline has none). */
+export function reconciledRevisionsMetric(stage: string): Metric {
+  return new Metric({
+    namespace: metricsNamespace(stage),
+    metricName: RECONCILED_REVISIONS_METRIC,
     dimensionsMap: EMF_DIMENSIONS,
     statistic: 'Sum',
     period: Duration.minutes(5),

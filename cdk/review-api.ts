@@ -266,6 +266,8 @@ export interface ReviewApiProps {
   stage: string;
   callbackFunction: IFunction;
   internalApiFunction: IFunction;
+  /** Serves `POST /internal/reviews/reprocess`, apart so only it may publish events. */
+  reprocessFunction: IFunction;
   throttlingRateLimit: number;
   throttlingBurstLimit: number;
   wafRateLimit: number;
@@ -313,12 +315,19 @@ export class ReviewApi extends Construct {
       { authorizationType: AuthorizationType.NONE },
     );
     const internal = new LambdaIntegration(props.internalApiFunction, integrationOptions);
-    const attempt = this.restApi.root.resourceForPath('/internal/attempts/{attemptCode}');
+    const iam = { authorizationType: AuthorizationType.IAM };
+    const attempts = this.restApi.root.resourceForPath('/internal/attempts');
+    const attempt = attempts.addResource('{attemptCode}');
+    const review = attempt.addResource('review');
     this.internalMethods = [
-      attempt.addMethod('ANY', internal, { authorizationType: AuthorizationType.IAM }),
-      attempt
-        .addResource('review')
-        .addMethod('ANY', internal, { authorizationType: AuthorizationType.IAM }),
+      attempts.addMethod('ANY', internal, iam),
+      attempt.addMethod('ANY', internal, iam),
+      review.addMethod('ANY', internal, iam),
+      review.addResource('video').addMethod('ANY', internal, iam),
+      attempt.addResource('reviews').addMethod('ANY', internal, iam),
+      this.restApi.root
+        .resourceForPath('/internal/reviews/reprocess')
+        .addMethod('ANY', new LambdaIntegration(props.reprocessFunction, integrationOptions), iam),
     ];
     this.acknowledgeFindings();
 

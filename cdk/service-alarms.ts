@@ -15,7 +15,11 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type CallbackResponseMetrics, putEventsFailedMetric } from './metrics.js';
+import {
+  type CallbackResponseMetrics,
+  putEventsFailedMetric,
+  reconciledRevisionsMetric,
+} from './metrics.js';
 import { WAF_RULES, type WafRuleName } from './review-api.js';
 
 /**
@@ -129,6 +133,13 @@ export class ServiceAlarms extends Construct {
       description:
         'The workflow could not publish some events after retrying; the stream records are retried and may reach the on-failure queue.',
       metric: putEventsFailedMetric(props.stage),
+      threshold: 1,
+    });
+    this.add('ReconciledRevisions', {
+      alarmName: this.name('reconciled-revisions'),
+      description:
+        'The reconciler applied review revisions that the stream workflow had not processed: records failed on the stream (see the stream-failure queue and the finish-review errors). Nothing is lost, but it was late.',
+      metric: reconciledRevisionsMetric(props.stage),
       threshold: 1,
     });
     this.addCallbackAlarms(props);

@@ -109,7 +109,7 @@ export class ServiceFunction extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
-        'Invoked synchronously (API Gateway) or by an event source mapping with its own on-failure destination; never asynchronously.',
+        'Invoked synchronously (API Gateway), by an event source mapping with its own on-failure destination, or by a schedule whose next run repeats a failed one; no event is ever left only in an asynchronous queue.',
     });
   }
 

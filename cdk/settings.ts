@@ -1,11 +1,20 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Construct } from 'constructs';
 import * as z from 'zod';
+import { RECONCILE_AFTER_SECONDS, RECONCILE_INTERVAL_SECONDS } from '../lib/config.js';
+import {
+  choiceSetting,
+  flagSetting,
+  integerSetting,
+  readSettings,
+  textSetting,
+} from '../lib/setting-rules.js';
 
 /**
  * Deployment parameters, read from CDK context (`-c NAME=value` or `cdk.json`). The service
  * settings carry the same names as the local stack's environment variables; the rest exist only
- * for deployment. A bad value stops synth with a message naming the parameter.
+ * for deployment. A bad value stops synth with a message naming the parameter, in the shape every
+ * settings reader of the service shares (`lib/setting-rules.ts`).
  */
 export interface DeploymentSettings {
   /** `prod` retains data, protects tables from deletion and keeps logs for a year. */
@@ -26,12 +35,19 @@ export interface DeploymentSettings {
   callbackReservedConcurrency: number;
   /** Requests per 5 minutes from one IP address before the WAF blocks it. */
   wafRateLimit: number;
+  /** How often the reconciler runs (whole minutes: schedules count in minutes). */
+  reconcileIntervalSeconds: number;
+  /** How long a revision may wait for the stream before the reconciler applies it. */
+  reconcileAfterSeconds: number;
+  /** edX's waffle switch: staff video links point at SoftwareSecure's HTML5 player. */
+  videoLinkHtml5: boolean;
 }
 
 export type Stage = 'dev' | 'prod';
 
-/** Context keys in upper case are this app's parameters; a misspelt one must not pass silently. */
+/** The app's parameters. Upper-case context keys are all ours, so an unknown one is refused. */
 export const SETTING_KEYS = [
+  'stage',
   'ALLOW_REVIEW_UPDATES',
   'REQUIRE_FAILURE_SECOND_REVIEWS',
   'ALLOW_CALLBACK_SIMULATION',
@@ -43,18 +59,10 @@ export const SETTING_KEYS = [
   'CONSUMER_ACCOUNTS',
   'CALLBACK_RESERVED_CONCURRENCY',
   'WAF_RATE_LIMIT',
+  'RECONCILE_INTERVAL_SECONDS',
+  'RECONCILE_AFTER_SECONDS',
+  'VIDEO_LINK_HTML5',
 ] as const;
-
-// Values from `-c` arrive as strings; values from cdk.json may already be booleans, numbers or lists.
-const flag = (fallback: boolean) =>
-  z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], {
-      message: 'must be true or false',
-    })
-    .optional()
-    .transform((value) =>
-      value === undefined ? fallback : value === true || value === 'true' || value === '1',
-    );
 
 const list = z
   .union([z.string(), z.array(z.string())], {
@@ -66,19 +74,6 @@ const list = z
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
   );
-
-const integer = (fallback: number, min: number, max: number) =>
-  z
-    .union([z.number(), z.string().regex(/^\d+$/, { message: 'must be a whole number' })])
-    .optional()
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .pipe(
-      z
-        .number()
-        .int({ message: 'must be a whole number' })
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
 
 function isCidr(value: string): boolean {
   const [address, prefix, ...rest] = value.split('/');
@@ -96,26 +91,14 @@ const schema = z.object({
   stage: z.enum(['dev', 'prod'], {
     message: 'is required and must be dev or prod (pass -c stage=dev or -c stage=prod)',
   }),
-  ALLOW_REVIEW_UPDATES: flag(true),
-  REQUIRE_FAILURE_SECOND_REVIEWS: flag(true),
-  ALLOW_CALLBACK_SIMULATION: flag(false),
-  CALLBACK_AUTH: z
-    .enum(['hmac', 'none'], { message: 'must be hmac or none' })
-    .optional()
-    .transform((value) => value ?? 'hmac'),
-  EVENT_SOURCE: z
-    .string({ message: 'must be a string' })
-    .trim()
-    .min(1, { message: 'must not be empty' })
-    .max(256, { message: 'must be at most 256 characters' })
+  ALLOW_REVIEW_UPDATES: flagSetting(true),
+  REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
+  ALLOW_CALLBACK_SIMULATION: flagSetting(false),
+  CALLBACK_AUTH: choiceSetting(['hmac', 'none'], 'hmac'),
+  EVENT_SOURCE: textSetting('edx.proctoring')
     // EventBridge rejects PutEvents whose source starts with "aws.".
-    .refine((value) => !value.startsWith('aws.'), { message: 'must not start with "aws."' })
-    .optional()
-    .transform((value) => value ?? 'edx.proctoring'),
-  LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], { message: 'must be debug, info, warn or error' })
-    .optional()
-    .transform((value) => value ?? 'info'),
+    .refine((value) => !value.startsWith('aws.'), { message: 'must not start with "aws."' }),
+  LOG_LEVEL: choiceSetting(['debug', 'info', 'warn', 'error'], 'info'),
   VENDOR_IP_ALLOW_LIST: list.refine((items) => items.every(isCidr), {
     message: 'must list CIDR blocks such as 203.0.113.7/32 or 2001:db8::/48',
   }),
@@ -127,48 +110,44 @@ const schema = z.object({
   CONSUMER_ACCOUNTS: list.refine((items) => items.every((item) => /^\d{12}$/.test(item)), {
     message: 'must list 12-digit AWS account ids',
   }),
-  CALLBACK_RESERVED_CONCURRENCY: integer(20, 1, 1000),
+  CALLBACK_RESERVED_CONCURRENCY: integerSetting(20, 1, 1000),
   // WAF's rate-based rules accept limits from 10 to 2,000,000,000 per evaluation window.
-  WAF_RATE_LIMIT: integer(1000, 10, 2_000_000_000),
+  WAF_RATE_LIMIT: integerSetting(1000, 10, 2_000_000_000),
+  // A schedule's rate is whole minutes; the local stack's timer may run faster.
+  RECONCILE_INTERVAL_SECONDS: integerSetting(
+    RECONCILE_INTERVAL_SECONDS.fallback,
+    60,
+    RECONCILE_INTERVAL_SECONDS.max,
+  ).refine((value) => value % 60 === 0, {
+    message: 'must be a whole number of minutes (60, 120, …)',
+  }),
+  RECONCILE_AFTER_SECONDS: integerSetting(
+    RECONCILE_AFTER_SECONDS.fallback,
+    RECONCILE_AFTER_SECONDS.min,
+    RECONCILE_AFTER_SECONDS.max,
+  ),
+  VIDEO_LINK_HTML5: flagSetting(false),
 });
 
-/** Thrown when the context holds an invalid or unknown parameter; synth stops with its message. */
-export class DeploymentSettingsError extends Error {
-  override readonly name = 'DeploymentSettingsError';
+/** Checked apart from the schema, so it is reported together with any other problem. */
+function combinationProblems(context: Record<string, unknown>): string[] {
+  const allowList = list.safeParse(context.VENDOR_IP_ALLOW_LIST);
+  if (context.CALLBACK_AUTH === 'none' && allowList.success && allowList.data.length === 0) {
+    return [
+      'VENDOR_IP_ALLOW_LIST is required when CALLBACK_AUTH is none: unsigned callbacks must be limited to the vendor addresses',
+    ];
+  }
+  return [];
 }
 
 /** Parses parameters from plain values (as CDK context holds them). */
 export function parseDeploymentSettings(context: Record<string, unknown>): DeploymentSettings {
-  const problems: string[] = [];
-  const known = new Set<string>(SETTING_KEYS);
-  for (const key of Object.keys(context)) {
-    if (/^[A-Z][A-Z0-9_]*$/.test(key) && !known.has(key)) {
-      problems.push(`${key} is not a known parameter (known: ${SETTING_KEYS.join(', ')})`);
-    }
-  }
-  const result = schema.safeParse(context);
-  // Checked apart from the schema so it is reported together with any other problem.
-  const allowList = list.safeParse(context.VENDOR_IP_ALLOW_LIST);
-  if (context.CALLBACK_AUTH === 'none' && allowList.success && allowList.data.length === 0) {
-    problems.push(
-      'VENDOR_IP_ALLOW_LIST is required when CALLBACK_AUTH is none: unsigned callbacks must be limited to the vendor addresses',
-    );
-  }
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const key = issue.path.join('.');
-      const got = context[key];
-      problems.push(
-        `${key} ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`,
-      );
-    }
-  }
-  if (!result.success || problems.length > 0) {
-    throw new DeploymentSettingsError(
-      `Invalid deployment parameters (CDK context):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-  }
-  const raw = result.data;
+  const raw = readSettings(schema, context, {
+    accepted: SETTING_KEYS,
+    refuseUnknownUpperCase: true,
+    where: 'CDK context, -c NAME=value',
+    extraProblems: combinationProblems,
+  });
   return {
     stage: raw.stage,
     allowReviewUpdates: raw.ALLOW_REVIEW_UPDATES,
@@ -182,6 +161,9 @@ export function parseDeploymentSettings(context: Record<string, unknown>): Deplo
     consumerAccounts: raw.CONSUMER_ACCOUNTS,
     callbackReservedConcurrency: raw.CALLBACK_RESERVED_CONCURRENCY,
     wafRateLimit: raw.WAF_RATE_LIMIT,
+    reconcileIntervalSeconds: raw.RECONCILE_INTERVAL_SECONDS,
+    reconcileAfterSeconds: raw.RECONCILE_AFTER_SECONDS,
+    videoLinkHtml5: raw.VIDEO_LINK_HTML5,
   };
 }
 

@@ -7,7 +7,6 @@ import { StatelessStack } from './stateless-stack.js';
 export { FUNCTION_ENTRIES, type FunctionKey } from './function-entries.js';
 export {
   type DeploymentSettings,
-  DeploymentSettingsError,
   parseDeploymentSettings,
   readDeploymentSettings,
 } from './settings.js';

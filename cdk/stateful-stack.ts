@@ -6,12 +6,34 @@ import {
   type StackProps,
   Validations,
 } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  type GlobalSecondaryIndexPropsV2,
+  ProjectionType,
+  StreamViewType,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { INDEXES } from '../lib/store/indexes.js';
 import { registerEventSchemas } from './event-schemas.js';
+
+/** The tables' indexes as `lib/store/indexes.ts` names them; every key is a string. */
+function indexesOf(table: 'attempts' | 'reviews'): GlobalSecondaryIndexPropsV2[] {
+  return Object.values(INDEXES)
+    .filter((index) => index.table === table)
+    .map((index) => ({
+      indexName: index.indexName,
+      partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      ...(index.projection === 'all'
+        ? { projectionType: ProjectionType.ALL }
+        : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
+    }));
+}
 
 export interface StatefulStackProps extends StackProps {
   /** `prod` retains data and protects tables from deletion. */
@@ -61,6 +83,8 @@ export class StatefulStack extends Stack {
 
     this.attemptsTable = new TableV2(this, 'AttemptsTable', {
       partitionKey: { name: 'attemptCode', type: AttributeType.STRING },
+      // The staff queue: attempts by status, most recently changed first.
+      globalSecondaryIndexes: indexesOf('attempts'),
       ...durability,
     });
 
@@ -69,6 +93,8 @@ export class StatefulStack extends Stack {
       sortKey: { name: 'sk', type: AttributeType.STRING },
       // The workflow reads new revisions from the stream; old images make replays and audits possible.
       dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
+      // The reconciler finds unprocessed revisions, and reprocessing a time range, by index.
+      globalSecondaryIndexes: indexesOf('reviews'),
       ...durability,
     });
 

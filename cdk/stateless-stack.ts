@@ -12,10 +12,12 @@ import {
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
@@ -60,6 +62,9 @@ export const STREAM_BATCHING = {
   maxBatchingWindow: Duration.seconds(0),
 };
 
+/** Retries of a failed stream batch before it goes to the on-failure queue (see the mapping). */
+export const STREAM_RETRY_ATTEMPTS = 10;
+
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself a dead-letter queue (failures only), read by an operator or a redrive, never by a consumer.';
 
@@ -71,6 +76,9 @@ export class StatelessStack extends Stack {
   readonly reviewCallbackFunction: ServiceFunction;
   readonly internalApiFunction: ServiceFunction;
   readonly finishReviewFunction: ServiceFunction;
+  readonly reprocessFunction: ServiceFunction;
+  readonly reconcileFunction: ServiceFunction;
+  readonly reconcileSchedule: Schedule;
   /** The same functions by their `FUNCTION_ENTRIES` key. */
   readonly functions: Record<FunctionKey, ServiceFunction>;
   readonly restApi: RestApi;
@@ -116,6 +124,7 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(10),
       ...common,
     });
+    this.internalApiFunction.addEnvironment('VIDEO_LINK_HTML5', flag(settings.videoLinkHtml5));
 
     this.finishReviewFunction = new ServiceFunction(this, 'FinishReviewFunction', {
       entry: 'finishReview',
@@ -131,10 +140,71 @@ export class StatelessStack extends Stack {
       flag(settings.requireFailureSecondReviews),
     );
 
+    // Operations: both run the workflow exactly as the stream consumer does, with its settings.
+    const workflowSettings = (fn: ServiceFunction) => {
+      fn.addEnvironment('EVENT_SOURCE', settings.eventSource);
+      fn.addEnvironment(
+        'REQUIRE_FAILURE_SECOND_REVIEWS',
+        flag(settings.requireFailureSecondReviews),
+      );
+    };
+    this.reprocessFunction = new ServiceFunction(this, 'ReprocessFunction', {
+      entry: 'reprocess',
+      description: 'POST /internal/reviews/reprocess (applies or republishes a time range)',
+      memorySize: 512,
+      // API Gateway gives up after 29 s; a page of 100 revisions takes a few.
+      timeout: Duration.seconds(28),
+      ...common,
+    });
+    workflowSettings(this.reprocessFunction);
+
+    this.reconcileFunction = new ServiceFunction(this, 'ReconcileFunction', {
+      entry: 'reconcile',
+      description: 'Applies review revisions the stream left without an outcome (scheduled)',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      // One run at a time: a slow run is never overtaken by the next one.
+      reservedConcurrentExecutions: 1,
+      ...common,
+    });
+    const reconciler = this.reconcileFunction;
+    workflowSettings(reconciler);
+    reconciler.addEnvironment('RECONCILE_AFTER_SECONDS', String(settings.reconcileAfterSeconds));
+    // A failed or missed run is not retried: the next scheduled run looks again anyway, and the
+    // revisions it failed on stay in the pending index.
+    reconciler.configureAsyncInvoke({ retryAttempts: 0 });
+    Validations.of(reconciler).acknowledge({
+      id: 'Serverless-LambdaAsyncFailureDestination',
+      reason:
+        'Only the schedule invokes the reconciler; a failed run leaves its revisions in the pending index for the next run, and the function errors alarm reports it.',
+    });
+    const scheduleRole = new Role(this, 'ReconcileScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the reconciler',
+    });
+    this.reconcileSchedule = new Schedule(this, 'ReconcileSchedule', {
+      description: 'Runs the reconciler every RECONCILE_INTERVAL_SECONDS',
+      schedule: ScheduleExpression.rate(Duration.seconds(settings.reconcileIntervalSeconds)),
+      target: new LambdaInvoke(reconciler, {
+        role: scheduleRole,
+        retryAttempts: 0,
+        maxEventAge: Duration.seconds(Math.max(60, settings.reconcileIntervalSeconds)),
+      }),
+    });
+    Validations.of(scheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(reconciler.node.defaultChild as CfnResource)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the reconciler and its versions (the :* suffix), which the scheduler target grants together; nothing else.',
+    });
+
     this.functions = {
       reviewCallback: this.reviewCallbackFunction,
       internalApi: this.internalApiFunction,
       finishReview: this.finishReviewFunction,
+      reprocess: this.reprocessFunction,
+      reconcile: this.reconcileFunction,
     };
     const resources: ServiceResources = {
       tables: { attempts: stateful.attemptsTable, reviews: stateful.reviewsTable },
@@ -159,9 +229,15 @@ export class StatelessStack extends Stack {
         // are still processed.
         startingPosition: StartingPosition.TRIM_HORIZON,
         ...STREAM_BATCHING,
-        // A poison record costs a few halvings and retries, never the shard for a day.
+        // Retries, sized for the two kinds of failure. A transient one (throttling, timeouts, a
+        // dependency down) is first retried inside the function with backoff for about 14 s
+        // (the workflow's background DynamoDB client, PutEvents retries), so each of these
+        // retries covers that much outage: a few minutes in all, well inside the record age. A
+        // record that can never succeed fails at once each time: a few halvings (bisect) and
+        // ten immediate retries, so it reaches the on-failure queue in seconds and the shard
+        // moves on. What the queue holds is re-driven, or found by the reconciler.
         bisectBatchOnError: true,
-        retryAttempts: 5,
+        retryAttempts: STREAM_RETRY_ATTEMPTS,
         maxRecordAge: Duration.hours(6),
         reportBatchItemFailures: true,
         filters: [NEW_REVISION_FILTER],
@@ -174,6 +250,7 @@ export class StatelessStack extends Stack {
       stage: settings.stage,
       callbackFunction: this.reviewCallbackFunction,
       internalApiFunction: this.internalApiFunction,
+      reprocessFunction: this.reprocessFunction,
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,
       wafRateLimit: settings.wafRateLimit,

@@ -1,56 +1,86 @@
 import * as z from 'zod';
-import { ConfigError } from './errors.js';
+import { METRIC_NAMESPACE } from './metrics.js';
+import {
+  choiceSetting,
+  flagSetting,
+  integerSetting,
+  optionalText,
+  readSettings,
+  requiredText,
+  SETTING_NAMES,
+  secretListSetting,
+  textSetting,
+} from './setting-rules.js';
+
+export { splitList } from './setting-rules.js';
 
 /**
  * Settings, read once from an environment and validated. Each function loads only the settings it
- * uses; a missing or malformed one stops the cold start with a message naming every problem.
- * The same names are environment variables locally and CDK deployment parameters in AWS.
+ * uses; a missing or malformed one stops the cold start with a message naming every problem, in
+ * the shape every settings reader shares (`setting-rules.ts`). The same names are environment
+ * variables locally and CDK deployment parameters in AWS.
  */
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
-
-const resourceName = z.string({ message: 'is required' }).trim().min(1, { message: 'is required' });
-
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value ? value : undefined));
-
-const logLevel = z.enum(['debug', 'info', 'warn', 'error']).default('info');
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const logLevel = choiceSetting(LOG_LEVELS, 'info');
 
 const tables = {
-  ATTEMPTS_TABLE: resourceName,
-  REVIEWS_TABLE: resourceName,
+  ATTEMPTS_TABLE: requiredText(),
+  REVIEWS_TABLE: requiredText(),
 };
 
 const endpoints = {
   /** Points the DynamoDB client at a local engine. Unset in AWS. */
-  DYNAMODB_ENDPOINT: optionalText,
+  DYNAMODB_ENDPOINT: optionalText(),
   /** Points the EventBridge client at the local bus. Unset in AWS. */
-  EVENTBRIDGE_ENDPOINT: optionalText,
+  EVENTBRIDGE_ENDPOINT: optionalText(),
 };
+
+/** Comma-separated AES-256 keys (64 hex chars each); the first encrypts, all decrypt. */
+export const videoUrlKeySetting = secretListSetting({
+  pattern: /^[0-9a-fA-F]{64}$/,
+  message: 'each key must be 64 hex characters (32 bytes)',
+});
+
+const videoKeys = {
+  VIDEO_URL_KEY: videoUrlKeySetting,
+  /** Secrets Manager secret holding the same key list (used in AWS). */
+  VIDEO_URL_KEY_ARN: optionalText(),
+};
+
+type VideoKeyEnv = { VIDEO_URL_KEY?: string[] | undefined; VIDEO_URL_KEY_ARN?: string | undefined };
+
+/** The video keys' checks; `required` where they also sign paging cursors. */
+function checkVideoKeys(env: VideoKeyEnv, ctx: z.RefinementCtx, required: boolean): void {
+  if (env.VIDEO_URL_KEY && env.VIDEO_URL_KEY_ARN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VIDEO_URL_KEY_ARN'],
+      message: 'set either VIDEO_URL_KEY or VIDEO_URL_KEY_ARN, not both',
+    });
+  }
+  if (required && !env.VIDEO_URL_KEY && !env.VIDEO_URL_KEY_ARN) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['VIDEO_URL_KEY'],
+      message: 'is required (or set VIDEO_URL_KEY_ARN): it also signs paging cursors',
+    });
+  }
+}
 
 const callbackSchema = z
   .object({
     ...tables,
     ...endpoints,
     LOG_LEVEL: logLevel,
-    ALLOW_REVIEW_UPDATES: flag(true),
-    ALLOW_CALLBACK_SIMULATION: flag(false),
-    CALLBACK_AUTH: z.enum(['hmac', 'none']).default('hmac'),
+    ALLOW_REVIEW_UPDATES: flagSetting(true),
+    ALLOW_CALLBACK_SIMULATION: flagSetting(false),
+    CALLBACK_AUTH: choiceSetting(['hmac', 'none'], 'hmac'),
     /** Comma-separated secrets, any one of which verifies a signature (rotation). */
-    CALLBACK_SECRET: optionalText,
+    CALLBACK_SECRET: secretListSetting(),
     /** Secrets Manager secret holding the same comma-separated list (used in AWS). */
-    CALLBACK_SECRET_ARN: optionalText,
-    /** Comma-separated AES-256 keys (64 hex chars each); the first encrypts, all decrypt. */
-    VIDEO_URL_KEY: optionalText,
-    /** Secrets Manager secret holding the same key list (used in AWS). */
-    VIDEO_URL_KEY_ARN: optionalText,
+    CALLBACK_SECRET_ARN: optionalText(),
+    ...videoKeys,
   })
   .superRefine((env, ctx) => {
     if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
@@ -67,35 +97,50 @@ const callbackSchema = z
         message: 'set either CALLBACK_SECRET or CALLBACK_SECRET_ARN, not both',
       });
     }
-    if (env.VIDEO_URL_KEY && env.VIDEO_URL_KEY_ARN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['VIDEO_URL_KEY_ARN'],
-        message: 'set either VIDEO_URL_KEY or VIDEO_URL_KEY_ARN, not both',
-      });
-    }
-    if (env.VIDEO_URL_KEY) {
-      for (const key of splitList(env.VIDEO_URL_KEY)) {
-        if (!/^[0-9a-fA-F]{64}$/.test(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['VIDEO_URL_KEY'],
-            message: 'each key must be 64 hex characters (32 bytes)',
-          });
-        }
-      }
-    }
+    checkVideoKeys(env, ctx, false);
   });
 
-const internalApiSchema = z.object({ ...tables, ...endpoints, LOG_LEVEL: logLevel });
+const internalApiSchema = z
+  .object({
+    ...tables,
+    ...endpoints,
+    ...videoKeys,
+    LOG_LEVEL: logLevel,
+    /** edX's waffle switch: the staff video link points at SoftwareSecure's HTML5 player. */
+    VIDEO_LINK_HTML5: flagSetting(false),
+  })
+  .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
 
-const workflowSchema = z.object({
+const storeOnlySchema = z.object({ ...tables, ...endpoints, LOG_LEVEL: logLevel });
+
+const workflowFields = {
   ...tables,
   ...endpoints,
   LOG_LEVEL: logLevel,
-  REQUIRE_FAILURE_SECOND_REVIEWS: flag(true),
-  EVENT_BUS_NAME: resourceName,
-  EVENT_SOURCE: z.string().trim().min(1).default('edx.proctoring'),
+  REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
+  EVENT_BUS_NAME: requiredText(),
+  EVENT_SOURCE: textSetting('edx.proctoring'),
+  METRICS_NAMESPACE: textSetting(METRIC_NAMESPACE),
+};
+
+const workflowSchema = z.object(workflowFields);
+
+const reprocessSchema = z
+  .object({ ...workflowFields, ...videoKeys })
+  .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
+
+/** The reconciler's settings: how long a revision may wait for the stream before it acts. */
+export const RECONCILE_AFTER_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
+export const RECONCILE_INTERVAL_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
+
+const reconcileSchema = z.object({
+  ...workflowFields,
+  RECONCILE_AFTER_SECONDS: integerSetting(
+    RECONCILE_AFTER_SECONDS.fallback,
+    RECONCILE_AFTER_SECONDS.min,
+    RECONCILE_AFTER_SECONDS.max,
+    'must be a whole number of seconds',
+  ),
 });
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -106,7 +151,7 @@ export interface StoreSettings {
   dynamoDbEndpoint: string | undefined;
 }
 
-export type LogLevel = z.infer<typeof logLevel>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where a secret list comes from: the environment (local) or Secrets Manager (AWS). */
 export type SecretSource =
@@ -126,6 +171,18 @@ export interface CallbackSettings {
 export interface InternalApiSettings {
   store: StoreSettings;
   logLevel: LogLevel;
+  /** Decrypt staff video links and sign paging cursors. */
+  videoUrlKeys: SecretSource;
+  videoLinkHtml5: boolean;
+}
+
+export interface ReprocessSettings extends WorkflowSettings {
+  /** Sign paging cursors. */
+  videoUrlKeys: SecretSource;
+}
+
+export interface ReconcileSettings extends WorkflowSettings {
+  reconcileAfterSeconds: number;
 }
 
 export interface WorkflowSettings {
@@ -135,34 +192,27 @@ export interface WorkflowSettings {
   eventBusName: string;
   eventSource: string;
   eventBridgeEndpoint: string | undefined;
+  metricsNamespace: string;
 }
 
-export function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
+/**
+ * The functions share one process environment with each other in the local stack, so each accepts
+ * every name of the service and refuses only near misses.
+ */
 function parse<S extends z.ZodType>(schema: S, env: Environment): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return readSettings(schema, env, { accepted: SETTING_NAMES, where: 'function environment' });
 }
 
 function secretSource(
-  inline: string | undefined,
+  inline: string[] | undefined,
   arn: string | undefined,
 ): SecretSource | undefined {
-  if (inline) return { kind: 'inline', values: splitList(inline) };
+  if (inline) return { kind: 'inline', values: inline };
   if (arn) return { kind: 'secrets-manager', secretId: arn };
   return undefined;
 }
 
-function storeSettings(env: z.infer<typeof internalApiSchema>): StoreSettings {
+function storeSettings(env: z.infer<typeof storeOnlySchema>): StoreSettings {
   return {
     attemptsTable: env.ATTEMPTS_TABLE,
     reviewsTable: env.REVIEWS_TABLE,
@@ -188,11 +238,15 @@ export function loadCallbackSettings(env: Environment = process.env): CallbackSe
 
 export function loadInternalApiSettings(env: Environment = process.env): InternalApiSettings {
   const parsed = parse(internalApiSchema, env);
-  return { store: storeSettings(parsed), logLevel: parsed.LOG_LEVEL };
+  return {
+    store: storeSettings(parsed),
+    logLevel: parsed.LOG_LEVEL,
+    videoUrlKeys: requiredSecretSource(parsed.VIDEO_URL_KEY, parsed.VIDEO_URL_KEY_ARN),
+    videoLinkHtml5: parsed.VIDEO_LINK_HTML5,
+  };
 }
 
-export function loadWorkflowSettings(env: Environment = process.env): WorkflowSettings {
-  const parsed = parse(workflowSchema, env);
+function workflowSettings(parsed: z.infer<typeof workflowSchema>): WorkflowSettings {
   return {
     store: storeSettings(parsed),
     logLevel: parsed.LOG_LEVEL,
@@ -200,5 +254,30 @@ export function loadWorkflowSettings(env: Environment = process.env): WorkflowSe
     eventBusName: parsed.EVENT_BUS_NAME,
     eventSource: parsed.EVENT_SOURCE,
     eventBridgeEndpoint: parsed.EVENTBRIDGE_ENDPOINT,
+    metricsNamespace: parsed.METRICS_NAMESPACE,
   };
+}
+
+export function loadWorkflowSettings(env: Environment = process.env): WorkflowSettings {
+  return workflowSettings(parse(workflowSchema, env));
+}
+
+export function loadReprocessSettings(env: Environment = process.env): ReprocessSettings {
+  const parsed = parse(reprocessSchema, env);
+  return {
+    ...workflowSettings(parsed),
+    videoUrlKeys: requiredSecretSource(parsed.VIDEO_URL_KEY, parsed.VIDEO_URL_KEY_ARN),
+  };
+}
+
+export function loadReconcileSettings(env: Environment = process.env): ReconcileSettings {
+  const parsed = parse(reconcileSchema, env);
+  return { ...workflowSettings(parsed), reconcileAfterSeconds: parsed.RECONCILE_AFTER_SECONDS };
+}
+
+/** For settings whose schema already refused a missing source. */
+function requiredSecretSource(inline: string[] | undefined, arn: string | undefined): SecretSource {
+  const source = secretSource(inline, arn);
+  if (!source) throw new Error('VIDEO_URL_KEY or VIDEO_URL_KEY_ARN is required');
+  return source;
 }

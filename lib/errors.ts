@@ -41,6 +41,19 @@ export class InternalAttemptNotFound extends ServiceError {
   }
 }
 
+/**
+ * Raised by the internal API's video link route: the attempt is archived, has no review, no
+ * revision carries a link, or the stored link does not decrypt. One answer for all of them, so
+ * the route does not tell which.
+ */
+export class VideoNotAvailable extends ServiceError {
+  readonly status = 404;
+  readonly code = 'video_not_available';
+  constructor(attemptCode: string) {
+    super(`No review video is available for attempt_code=${attemptCode}`);
+  }
+}
+
 export class SuspiciousLookup extends ServiceError {
   readonly status = 400;
   readonly code = 'suspicious_lookup';
@@ -52,11 +65,26 @@ export class SuspiciousLookup extends ServiceError {
   }
 }
 
+/** The most characters of a client's value that an answer or log line repeats back. */
+export const ECHO_MAX_CHARS = 64;
+
+/** A client's value, cut to `max` characters (whole code points) so echoing it costs little. */
+export function echoed(value: string, max = ECHO_MAX_CHARS): string {
+  if (value.length <= max) return value;
+  let kept = '';
+  let count = 0;
+  for (const character of value) {
+    if (count++ === max) break;
+    kept += character;
+  }
+  return `${kept}… (${value.length} characters)`;
+}
+
 export class BadReviewStatus extends ServiceError {
   readonly status = 400;
   readonly code = 'bad_review_status';
   constructor(received: string) {
-    super(`Received unexpected reviewStatus field value from payload. Was ${received}.`);
+    super(`Received unexpected reviewStatus field value from payload. Was ${echoed(received)}.`);
   }
 }
 
@@ -121,6 +149,18 @@ export class ConcurrentUpdate extends ServiceError {
   readonly code = 'concurrent_update';
   constructor(attemptCode: string) {
     super(`The review of attempt ${attemptCode} is being updated concurrently; retry shortly`);
+  }
+}
+
+/**
+ * Raised by reprocessing: some revisions of the page failed (a dependency down, a write race).
+ * Nothing is applied twice, so the caller repeats the same request, cursor included.
+ */
+export class ReprocessIncomplete extends ServiceError {
+  readonly status = 503;
+  readonly code = 'reprocess_incomplete';
+  constructor(failed: number) {
+    super(`${failed} review revision(s) of this page could not be processed; repeat the request`);
   }
 }
 

@@ -39,6 +39,42 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
+/** How many fields `shapeOf` lists, and how much of each name it keeps. */
+const SHAPE_MAX_FIELDS = 50;
+const SHAPE_MAX_NAME_CHARS = 64;
+
+function sizeOf(value: unknown): string {
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `object(${Object.keys(value).length})`;
+  if (typeof value === 'string') return `string(${value.length})`;
+  return typeof value;
+}
+
+/**
+ * What a client's document looks like, without anything it says: its top-level field names (cut
+ * to 64 characters, at most 50 of them) with each value's kind and size, e.g.
+ * `{ reviewStatus: 'string(10)', webCamComments: 'array(2)' }`. Debug logs show this instead of
+ * the document, so no comment text or other learner data reaches a log line at any level.
+ */
+export function shapeOf(document: unknown): Record<string, string> | string {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    return sizeOf(document);
+  }
+  const keys = Object.keys(document);
+  const shape: Record<string, string> = {};
+  for (const key of keys.slice(0, SHAPE_MAX_FIELDS)) {
+    const name = key.length > SHAPE_MAX_NAME_CHARS ? `${key.slice(0, SHAPE_MAX_NAME_CHARS)}…` : key;
+    Object.defineProperty(shape, name, {
+      value: sizeOf((document as Record<string, unknown>)[key]),
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  if (keys.length > SHAPE_MAX_FIELDS) shape['…'] = `${keys.length - SHAPE_MAX_FIELDS} more fields`;
+  return shape;
+}
+
 function serializeError(error: Error): Record<string, unknown> {
   return { name: error.name, message: error.message, stack: error.stack };
 }

@@ -6,6 +6,8 @@ export const METRIC_NAMESPACE = 'ProctoringReviews';
 export const SERVICE_NAME = 'proctoring-reviews';
 
 export interface MetricsOptions {
+  /** The CloudWatch namespace; the CDK app gives each stage its own (`METRICS_NAMESPACE`). */
+  namespace?: string;
   /** Where lines go; stdout by default (CloudWatch Logs in Lambda). */
   sink?: (line: string) => void;
   clock?: () => Date;
@@ -19,6 +21,7 @@ export interface Metrics {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const sink = options.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
   const clock = options.clock ?? (() => new Date());
+  const namespace = options.namespace ?? METRIC_NAMESPACE;
   return {
     count(name, value, fields = {}) {
       sink(
@@ -28,7 +31,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
             Timestamp: clock().getTime(),
             CloudWatchMetrics: [
               {
-                Namespace: METRIC_NAMESPACE,
+                Namespace: namespace,
                 Dimensions: [['service']],
                 Metrics: [{ Name: name, Unit: 'Count' }],
               },

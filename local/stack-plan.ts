@@ -21,7 +21,7 @@ export interface LocalFunction {
   environment: Record<string, string | LocalSecretReference>;
   /** Its reserved concurrency, when the template sets one. */
   reservedConcurrency: number | undefined;
-  /** Its timeout (Lambda's default, 3 s, when the template sets none). */
+  /** Its timeout in seconds, as deployed. */
   timeoutSeconds: number;
 }
 
@@ -45,6 +45,13 @@ export interface LocalStreamMapping {
   properties: Record<string, unknown>;
 }
 
+/** An EventBridge Scheduler schedule that invokes one of the functions. */
+export interface LocalSchedule {
+  functionKey: FunctionKey;
+  /** As deployed, e.g. `rate(5 minutes)`; the local stack runs its own interval. */
+  expression: string;
+}
+
 export interface LocalPlan {
   /** Each table with its local name (its logical id). */
   tables: TableDefinition[];
@@ -53,6 +60,7 @@ export interface LocalPlan {
   functions: Record<FunctionKey, LocalFunction>;
   routes: LocalRoute[];
   streamMappings: LocalStreamMapping[];
+  schedules: LocalSchedule[];
 }
 
 export class LocalPlanError extends Error {
@@ -202,6 +210,8 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
       key,
       logicalId,
       entry: FUNCTION_ENTRIES[key],
+      // Lambda's default timeout is 3 s.
+      timeoutSeconds: Number(properties.Timeout ?? 3),
       environment: Object.fromEntries(
         Object.entries(variables ?? {}).map(([name, value]) => [
           name,
@@ -209,7 +219,6 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
         ]),
       ),
       reservedConcurrency: typeof reserved === 'number' ? reserved : undefined,
-      timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
     };
   }
   const functionKey = (logicalId: string | undefined, what: string): FunctionKey => {
@@ -224,6 +233,7 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
   const rules: EventRule[] = [];
   const streamMappings: LocalStreamMapping[] = [];
   const routes: LocalRoute[] = [];
+  const schedules: LocalSchedule[] = [];
   for (const stack of all) {
     const paths = resourcePaths(stack.resources);
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
@@ -257,6 +267,15 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
           });
           break;
         }
+        case 'AWS::Scheduler::Schedule': {
+          const target = properties.Target as { Arn?: unknown } | undefined;
+          const fn = resolver.target(target?.Arn, stack);
+          schedules.push({
+            functionKey: functionKey(fn?.logicalId, `Schedule ${logicalId}`),
+            expression: String(properties.ScheduleExpression),
+          });
+          break;
+        }
         case 'AWS::ApiGateway::Method': {
           const resourceId = properties.ResourceId as { Ref?: string } | undefined;
           const path = resourceId?.Ref ? paths.get(resourceId.Ref) : '/';
@@ -284,5 +303,6 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
     functions,
     routes,
     streamMappings,
+    schedules,
   };
 }

@@ -5,23 +5,40 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { FunctionKey } from '../cdk/function-entries.js';
 import { parseDeploymentSettings } from '../cdk/stacks.js';
+import { endpointConfig } from '../lib/aws-clients.js';
 import { ConfigError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
+import { SETTINGS_EXIT_CODE } from '../lib/setting-rules.js';
 import { createDynamoDbClient } from '../lib/store/dynamodb-client.js';
 import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from './api/server.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
 import { type FunctionPool, type FunctionPoolStats, functionPool } from './function-pool.js';
+import { type HealthReport, healthReport, probeHttp, StreamsWatch } from './health.js';
 import { probePort } from './ports.js';
+import { type ScheduledHandler, type ScheduleStats, startScheduleTimer } from './schedule-timer.js';
 import { deploymentParameters, type LocalSettings, readLocalSettings } from './settings.js';
 import { type LocalFunction, type LocalPlan, planFromStacks } from './stack-plan.js';
 import {
@@ -30,7 +47,7 @@ import {
   type StreamRunner,
   startStreamRunner,
 } from './stream/runner.js';
-import { createTableInput } from './template.js';
+import { createTableInput, missingIndexUpdates, type TableDefinition } from './template.js';
 
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 const REGION = 'us-east-1';
@@ -43,14 +60,14 @@ const REGION = 'us-east-1';
 export const DEFAULT_FUNCTION_CONCURRENCY = 10;
 
 /**
- * Requests the stream consumers may have at DynamoDB Local at once. In AWS the table serves every
- * function without one slowing another; locally one engine on a developer machine serves them
- * all, and a parallel workflow (ten batches, each working on many attempts) would crowd out the
- * requests a caller is waiting on until those ran past their function's timeout. Capped, the
- * workflow still keeps the engine busy (it hardly serves more at higher concurrency) and the API
- * functions' requests get through.
+ * Requests the background functions (stream consumers, scheduled ones) may have at DynamoDB Local
+ * at once. In AWS the table serves every function without one slowing another; locally one engine
+ * on a developer machine serves them all, and a parallel workflow (ten batches, each working on
+ * many attempts) would crowd out the requests a caller is waiting on until those ran past their
+ * function's timeout. Capped, the workflow still keeps the engine busy (it hardly serves more at
+ * higher concurrency) and the API functions' requests get through.
  */
-export const STREAM_CONSUMER_ENGINE_SHARE = 4;
+export const BACKGROUND_ENGINE_SHARE = 4;
 
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {
@@ -64,16 +81,65 @@ export interface LocalMetrics {
   stream: { invocations: number; records: number };
   /** Each function's instances and queue (see `local/function-pool.ts`). */
   functions: FunctionPoolStats[];
+  /** The local timers standing in for the deployed schedules (the reconciler's). */
+  schedules: Record<string, ScheduleStats>;
 }
 
 export interface LocalStack {
   url: string;
   metrics(): LocalMetrics;
+  /** What `GET /health` answers. */
+  health(): Promise<HealthReport>;
   dataDir: string;
   dynamoDbEndpoint: string;
   eventBusEndpoint: string;
   plan: LocalPlan;
+  /** The running parts, for tests that take one of them down. */
+  parts: { engine: DynamoDbLocal; bus: LocalEventBus; streamRunners: StreamRunner[] };
   stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /**
+   * Called once if a part the stack cannot work without fails for good (DynamoDB Local exits).
+   * `npm start` then stops everything and exits non-zero; `/health` already answers 503.
+   */
+  onFatal?: (message: string) => void;
+}
+
+/** What the stack keeps in its data folder: files, and folders that hold only its own files. */
+const DATA_FILES = [
+  'events.jsonl',
+  'dead-letters.jsonl',
+  'stream-checkpoints.json',
+  'video-url.key',
+  'stack.lock',
+  'stack.lock.stale',
+];
+const DATA_FOLDERS = ['rules', 'dynamodb'];
+
+/**
+ * The data folder and what the stack keeps in it are for this user only (0700 folders, 0600
+ * files), also when an older version or another umask created them. Only the stack's own entries
+ * are touched, so a `DATA_DIR` that also holds other files keeps their modes.
+ */
+export async function restrictDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const tighten = async (path: string, mode: number) => {
+    await chmod(path, mode).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  };
+  for (const name of DATA_FILES) await tighten(join(dataDir, name), 0o600);
+  for (const name of DATA_FOLDERS) {
+    const folder = join(dataDir, name);
+    await tighten(folder, 0o700);
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isFile()) await tighten(join(folder, entry.name), 0o600);
+    }
+  }
 }
 
 /** The local values behind secrets that are Secrets Manager references when deployed. */
@@ -84,7 +150,7 @@ interface LocalSecrets {
 
 /** A video URL key kept in the data folder, so links stored earlier stay decryptable. */
 async function videoUrlKey(settings: LocalSettings): Promise<string> {
-  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY;
+  if (settings.VIDEO_URL_KEY) return settings.VIDEO_URL_KEY.join(',');
   const file = join(settings.dataDir, 'video-url.key');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const key = randomBytes(32).toString('hex');
@@ -106,6 +172,8 @@ async function ensureTables(endpoint: string, plan: LocalPlan): Promise<void> {
     for (const table of plan.tables) {
       if (!existing.has(table.logicalId)) {
         await client.send(new CreateTableCommand(createTableInput(table, table.logicalId)));
+      } else {
+        await addMissingIndexes(client, table);
       }
     }
   } finally {
@@ -115,6 +183,23 @@ async function ensureTables(endpoint: string, plan: LocalPlan): Promise<void> {
 
 /** Entry modules read the environment while they load: one load at a time. */
 let loading: Promise<unknown> = Promise.resolve();
+
+/** A data folder from before an index existed gets it, backfilled by the engine. */
+async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition): Promise<void> {
+  const describe = () => client.send(new DescribeTableCommand({ TableName: table.logicalId }));
+  const existing = ((await describe()).Table?.GlobalSecondaryIndexes ?? []).map(
+    (index) => index.IndexName ?? '',
+  );
+  for (const update of missingIndexUpdates(table, table.logicalId, existing)) {
+    await client.send(new UpdateTableCommand(update));
+    // One index at a time, as DynamoDB requires: wait until this one is active.
+    for (let waited = 0; waited < 60_000; waited += 200) {
+      const indexes = (await describe()).Table?.GlobalSecondaryIndexes ?? [];
+      if (indexes.every((index) => index.IndexStatus === 'ACTIVE')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 /**
  * Imports a function's real entry point with the environment it would have when deployed. Entry
@@ -207,7 +292,11 @@ function instrumentStreamHandler(
   };
 }
 
-export async function startLocalStack(settings: LocalSettings, log: Logger): Promise<LocalStack> {
+export async function startLocalStack(
+  settings: LocalSettings,
+  log: Logger,
+  options: LocalStackOptions = {},
+): Promise<LocalStack> {
   // Fail in a moment, not after DynamoDB Local has started, when the API port is taken.
   if (settings.PORT !== 0 && (await probePort(settings.PORT, '127.0.0.1')) === null) {
     throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
@@ -216,10 +305,19 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
   // CloudFormation validation is part of `npm run synth`; the local synth only needs the template.
   process.env.CDK_VALIDATION = 'false';
   const plan = planFromStacks(parseDeploymentSettings(deploymentParameters(settings)));
-  await mkdir(settings.dataDir, { recursive: true });
+  try {
+    // Everything this process and its children create from now on is for this user only.
+    process.umask(0o077);
+  } catch {
+    // Not allowed in worker threads; the data folder's own mode still keeps others out.
+  }
+  await restrictDataDir(settings.dataDir);
+  const lock = await lockDataDir(settings.dataDir);
 
-  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stops: (() => Promise<void>)[] = [() => lock.release()];
   const stopAll = async () => {
+    stopping = true;
     for (const stop of stops.splice(0).reverse()) {
       await stop().catch((error: unknown) => log.warn('stop failed', { error }));
     }
@@ -231,9 +329,18 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       dataDir: join(settings.dataDir, 'dynamodb'),
     });
     stops.push(() => dynamo.stop());
+    let engineExit: string | null = null;
+    void dynamo.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      engineExit = `exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+      log.error('DynamoDB Local exited', { pid: dynamo.process.pid, code, signal });
+      options.onFatal?.(
+        `DynamoDB Local (pid ${dynamo.process.pid}) ${engineExit}; the local stack cannot work without it and stops. Its data is kept in ${join(settings.dataDir, 'dynamodb')}: npm start again to resume.`,
+      );
+    });
     await ensureTables(dynamo.endpoint, plan);
     // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
-    // one for the functions behind the API, one for the stream consumers, whose share is capped.
+    // one for the functions behind the API, one for the background ones, whose share is capped.
     const proxy: DynamoDbProxy = await startDynamoDbProxy({
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
@@ -244,10 +351,14 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
       random: faults.random,
-      maxInFlight: STREAM_CONSUMER_ENGINE_SHARE,
+      maxInFlight: BACKGROUND_ENGINE_SHARE,
     });
     stops.push(() => streamProxy.stop());
-    const streamConsumers = new Set(plan.streamMappings.map((mapping) => mapping.functionKey));
+    // Nobody waits on the stream consumers or the scheduled functions: they take the capped share.
+    const background = new Set([
+      ...plan.streamMappings.map((mapping) => mapping.functionKey),
+      ...plan.schedules.map((schedule) => schedule.functionKey),
+    ]);
 
     const bus: LocalEventBus = await startEventBus({
       dataDir: settings.dataDir,
@@ -266,7 +377,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       EVENTBRIDGE_ENDPOINT: bus.endpoint,
     };
     const secrets: LocalSecrets = {
-      CALLBACK_SECRET: settings.CALLBACK_SECRET,
+      CALLBACK_SECRET: settings.CALLBACK_SECRET.join(','),
       VIDEO_URL_KEY: await videoUrlKey(settings),
     };
     const pools = new Map<FunctionKey, FunctionPool<unknown, unknown>>();
@@ -278,7 +389,7 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
         start: (instance) =>
           loadHandler(
             fn,
-            streamConsumers.has(fn.key)
+            background.has(fn.key)
               ? { ...common, DYNAMODB_ENDPOINT: streamProxy.endpoint }
               : common,
             secrets,
@@ -292,8 +403,24 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       (pools.get(key) as FunctionPool<unknown, unknown>).invoke as H;
 
     const streamCounters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
+    const streamsWatch = new StreamsWatch();
+    const streamsClient = new DynamoDBStreamsClient({
+      ...endpointConfig(dynamo.endpoint),
+      maxAttempts: 3,
+    });
+    stops.push(async () => {
+      streamsWatch.stopped = true;
+      streamsClient.destroy();
+    });
+    const streams = streamsWatch.wrap({
+      describeStream: (input) => streamsClient.send(new DescribeStreamCommand(input)),
+      getShardIterator: (input) => streamsClient.send(new GetShardIteratorCommand(input)),
+      getRecords: (input) => streamsClient.send(new GetRecordsCommand(input)),
+    });
+    const streamRunners: StreamRunner[] = [];
     for (const mapping of plan.streamMappings) {
       const runner: StreamRunner = await startStreamRunner({
+        streams,
         dynamoDbEndpoint: dynamo.endpoint,
         tableName: mapping.tableName,
         partitionKey: plan.tables
@@ -311,7 +438,27 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
         name: `${mapping.functionKey}-${mapping.tableName}`,
         log,
       });
-      stops.push(() => runner.stop());
+      streamRunners.push(runner);
+      stops.push(async () => {
+        streamsWatch.stopped = true;
+        await runner.stop();
+      });
+    }
+
+    // Deployed schedules run every RECONCILE_INTERVAL_SECONDS in whole minutes; the local timer
+    // takes the setting as it is, so a test or a demo can run the reconciler every second.
+    const timers = new Map<string, () => ScheduleStats>();
+    for (const schedule of plan.schedules) {
+      const fn = plan.functions[schedule.functionKey];
+      const timer = startScheduleTimer({
+        functionName: fn.logicalId,
+        handler: invoker<ScheduledHandler>(schedule.functionKey),
+        intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        log,
+      });
+      timers.set(schedule.functionKey, timer.stats);
+      stops.push(() => timer.stop());
     }
 
     const metrics = (): LocalMetrics => ({
@@ -319,8 +466,17 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       eventbridge: bus.stats(),
       stream: { ...streamCounters },
       functions: [...pools.values()].map((pool) => pool.stats()),
+      schedules: Object.fromEntries([...timers].map(([key, stats]) => [key, stats()])),
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
+
+    const health = async (): Promise<HealthReport> => {
+      const [engine, busProblem] = await Promise.all([
+        engineExit ? Promise.resolve(engineExit) : probeHttp(dynamo.endpoint),
+        probeHttp(bus.endpoint),
+      ]);
+      return healthReport({ engine, stream: streamsWatch.problem(), bus: busProblem });
+    };
 
     const routes: ApiRoute[] = plan.routes.map((route) => ({
       resource: route.resource,
@@ -332,7 +488,10 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       routes,
       port: settings.PORT,
       extraRoutes: {
-        '/health': async () => ({ status: 200, body: { status: 'ok' } }),
+        '/health': async () => {
+          const report = await health();
+          return { status: report.status === 'ok' ? 200 : 503, body: report };
+        },
         '/local/metrics': async () => ({ status: 200, body: metrics() }),
       },
     }).catch((error: NodeJS.ErrnoException) => {
@@ -342,10 +501,13 @@ export async function startLocalStack(settings: LocalSettings, log: Logger): Pro
       throw error;
     });
     stops.push(() => api.stop());
+    await lock.setUrl(api.url);
 
     return {
       url: api.url,
       metrics,
+      health,
+      parts: { engine: dynamo, bus, streamRunners },
       dataDir: settings.dataDir,
       dynamoDbEndpoint: dynamo.endpoint,
       eventBusEndpoint: bus.endpoint,
@@ -366,33 +528,44 @@ async function main(): Promise<void> {
     settings = readLocalSettings();
   } catch (error) {
     console.error((error as Error).message);
-    process.exit(2);
+    process.exit(error instanceof ConfigError ? SETTINGS_EXIT_CODE : 1);
   }
   const log = createLogger({ level: settings.LOG_LEVEL, service: 'local-stack' });
-  let stack: LocalStack;
-  try {
-    stack = await startLocalStack(settings, log);
-  } catch (error) {
-    console.error(`Local stack failed to start: ${(error as Error).message}`);
-    process.exit(1);
-  }
-
+  let stack: LocalStack | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const stopAndExit = (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.error(`\n${signal}: stopping the local stack`);
-    stack.stop().then(
-      () => process.exit(0),
+    (stack?.stop() ?? Promise.resolve()).then(
+      () => process.exit(code),
       () => process.exit(1),
     );
+  };
+  try {
+    stack = await startLocalStack(settings, log, {
+      // Without its engine the stack would answer 503 to every callback for ever: stop instead,
+      // loudly, so the developer (or a supervisor) starts it again.
+      onFatal: (message) => {
+        console.error(`\n${message}`);
+        stopAndExit(1);
+      },
+    });
+  } catch (error) {
+    console.error(`Local stack failed to start: ${(error as Error).message}`);
+    process.exit(error instanceof ConfigError ? SETTINGS_EXIT_CODE : 1);
+  }
+
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    console.error(`\n${signal}: stopping the local stack`);
+    stopAndExit(0);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   const secretNote =
     settings.CALLBACK_AUTH === 'hmac'
-      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET}`
+      ? `callbacks are signed with CALLBACK_SECRET=${settings.CALLBACK_SECRET.join(',')}`
       : 'callbacks are not signed (CALLBACK_AUTH=none)';
   console.error(
     [

@@ -2,7 +2,9 @@ import type {
   AttributeDefinition,
   CreateTableCommandInput,
   KeySchemaElement,
+  Projection,
   StreamViewType,
+  UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -19,6 +21,13 @@ export interface TableDefinition {
   attributeDefinitions: AttributeDefinition[];
   streamViewType: StreamViewType | undefined;
   timeToLiveAttribute: string | undefined;
+  globalSecondaryIndexes: IndexDefinition[];
+}
+
+export interface IndexDefinition {
+  IndexName: string;
+  KeySchema: KeySchemaElement[];
+  Projection: Projection;
 }
 
 const TABLE_TYPES = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']);
@@ -40,6 +49,9 @@ export function tableDefinitions(template: CloudFormationTemplate): TableDefinit
         attributeDefinitions: properties.AttributeDefinitions as AttributeDefinition[],
         streamViewType: stream?.StreamViewType,
         timeToLiveAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
+        globalSecondaryIndexes: (
+          (properties.GlobalSecondaryIndexes ?? []) as IndexDefinition[]
+        ).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
       };
     });
 }
@@ -57,5 +69,26 @@ export function createTableInput(
     ...(definition.streamViewType
       ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.streamViewType } }
       : {}),
+    ...(definition.globalSecondaryIndexes.length > 0
+      ? { GlobalSecondaryIndexes: definition.globalSecondaryIndexes }
+      : {}),
   };
+}
+
+/**
+ * The UpdateTable requests that add the indexes a table made by an older template lacks (a data
+ * folder kept across an upgrade), one index per request as DynamoDB requires.
+ */
+export function missingIndexUpdates(
+  definition: TableDefinition,
+  tableName: string,
+  existingIndexNames: readonly string[],
+): UpdateTableCommandInput[] {
+  return definition.globalSecondaryIndexes
+    .filter((index) => !existingIndexNames.includes(index.IndexName))
+    .map((index) => ({
+      TableName: tableName,
+      AttributeDefinitions: definition.attributeDefinitions,
+      GlobalSecondaryIndexUpdates: [{ Create: index }],
+    }));
 }

@@ -2,6 +2,7 @@ import { loadWorkflowSettings } from '../../lib/config.js';
 import { createEventBridgeClient } from '../../lib/events/eventbridge-client.js';
 import { EventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
 import { createLogger } from '../../lib/log.js';
+import { createMetrics } from '../../lib/metrics.js';
 import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
 import { DynamoDbStore } from '../../lib/store/dynamodb-store.js';
 import { createFinishReviewHandler } from './handler.js';
@@ -11,7 +12,10 @@ import { createFinishReviewHandler } from './handler.js';
 const settings = loadWorkflowSettings();
 const log = createLogger({ level: settings.logLevel }, { function: 'finish-review' });
 const store = new DynamoDbStore({
-  client: createDynamoDbClient({ endpoint: settings.store.dynamoDbEndpoint }),
+  client: createDynamoDbClient({
+    endpoint: settings.store.dynamoDbEndpoint,
+    retries: 'background',
+  }),
   ...settings.store,
 });
 const publisher = new EventBridgePublisher({
@@ -19,6 +23,7 @@ const publisher = new EventBridgePublisher({
   eventBusName: settings.eventBusName,
   source: settings.eventSource,
   log,
+  metrics: createMetrics({ namespace: settings.metricsNamespace }),
 });
 
 export const handler = createFinishReviewHandler({

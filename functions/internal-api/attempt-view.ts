@@ -1,5 +1,27 @@
 import type { Attempt } from '../../lib/reviews/attempt.js';
-import type { StoredRevision } from '../../lib/reviews/review.js';
+import type { JsonObject } from '../../lib/reviews/json.js';
+import type { RevisionWithOutcome, StoredRevision } from '../../lib/reviews/review.js';
+
+/**
+ * The largest `rawData` an answer carries, in bytes of JSON. A vendor's review is a few kilobytes;
+ * only a body stuffed with extra fields comes near this. Above it `rawData` is replaced by a
+ * marker with its size, so an answer stays far below Lambda's 6 MB and API Gateway's 10 MB limits
+ * whatever was accepted (the body as stored is unchanged).
+ */
+export const RAW_DATA_ANSWER_MAX_BYTES = 256 * 1024;
+
+export interface OmittedRawData {
+  omitted: true;
+  bytes: number;
+  limitBytes: number;
+}
+
+function boundedRawData(rawData: JsonObject): JsonObject | OmittedRawData {
+  const bytes = Buffer.byteLength(JSON.stringify(rawData), 'utf8');
+  return bytes <= RAW_DATA_ANSWER_MAX_BYTES
+    ? rawData
+    : { omitted: true, bytes, limitBytes: RAW_DATA_ANSWER_MAX_BYTES };
+}
 
 /** The internal API's representation of an attempt (CONTRACT 1.2), field order as documented. */
 export function attemptView(attempt: Attempt, latest: StoredRevision | null) {
@@ -36,7 +58,7 @@ export function reviewView(revision: StoredRevision) {
     reviewStatus: revision.reviewStatus,
     revision: revision.revision,
     reviewedBy: revision.reviewedBy,
-    rawData: revision.rawData,
+    rawData: boundedRawData(revision.rawData),
     comments: revision.comments.map(({ start, stop, duration, comment, status, source }) => ({
       start,
       stop,
@@ -50,3 +72,19 @@ export function reviewView(revision: StoredRevision) {
 }
 
 export type AttemptView = ReturnType<typeof attemptView>;
+
+/** One entry of a review's history: the revision as `review` shows it, plus its outcome. */
+export function historyView(revision: RevisionWithOutcome) {
+  return {
+    ...reviewView(revision),
+    outcome: revision.outcome
+      ? {
+          decidedStatus: revision.outcome.decidedStatus,
+          fromStatus: revision.outcome.fromStatus,
+          toStatus: revision.outcome.toStatus,
+          disposition: revision.outcome.disposition,
+          processedAt: revision.outcome.processedAt,
+        }
+      : null,
+  };
+}

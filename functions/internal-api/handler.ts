@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { CursorCodec } from '../../lib/cursor.js';
 import { MethodNotAllowed, RouteNotFound } from '../../lib/errors.js';
 import {
   assertBodySize,
@@ -8,6 +9,7 @@ import {
 } from '../../lib/http/api-gateway.js';
 import { httpFunction } from '../../lib/http/middleware.js';
 import type { Logger } from '../../lib/log.js';
+import { listAttemptQueue } from '../../lib/reviews/attempt-queue.js';
 import {
   type AttemptRecord,
   archiveAttempt,
@@ -15,18 +17,28 @@ import {
   readAttempt,
   registerAttempt,
 } from '../../lib/reviews/attempts.js';
-import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
+import type { AttemptStore, ReviewHistoryStore, ReviewStore } from '../../lib/reviews/ports.js';
+import { readReviewHistory, readVideoLink } from '../../lib/reviews/review-history.js';
 import { recordStaffReview } from '../../lib/reviews/staff-review.js';
-import { attemptView } from './attempt-view.js';
+import type { VideoUrlCipher } from '../../lib/reviews/video-url.js';
+import { attemptView, historyView } from './attempt-view.js';
 
 export interface InternalApiDependencies {
-  store: AttemptStore & ReviewStore;
+  store: AttemptStore & ReviewStore & ReviewHistoryStore;
   log: Logger;
+  /** Signs and checks the staff queue's paging cursors. */
+  cursors: () => Promise<CursorCodec>;
+  /** Decrypts stored video links; undefined when no key is configured. */
+  videoUrlCipher: () => Promise<VideoUrlCipher | undefined>;
+  videoLinkHtml5: boolean;
   now?: () => Date;
 }
 
+const QUEUE_ROUTE = /^\/internal\/attempts\/?$/;
 const ATTEMPT_ROUTE = /^\/internal\/attempts\/([^/]+)\/?$/;
 const REVIEW_ROUTE = /^\/internal\/attempts\/([^/]+)\/review\/?$/;
+const HISTORY_ROUTE = /^\/internal\/attempts\/([^/]+)\/reviews\/?$/;
+const VIDEO_ROUTE = /^\/internal\/attempts\/([^/]+)\/review\/video\/?$/;
 
 function jsonBody(event: APIGatewayProxyEvent): unknown {
   const body = rawBody(event);
@@ -50,16 +62,69 @@ function attemptResponse(record: AttemptRecord) {
   return jsonResponse(200, attemptView(record.attempt, record.latest));
 }
 
+/** Who called: the IAM principal behind the SigV4 signature in AWS, the address locally. */
+function caller(event: APIGatewayProxyEvent): string {
+  const identity = event.requestContext?.identity;
+  return identity?.userArn ?? identity?.caller ?? `unsigned caller at ${identity?.sourceIp}`;
+}
+
+function only(method: string, allowed: string): void {
+  if (method !== allowed) throw new MethodNotAllowed(method, [allowed]);
+}
+
 /**
- * The internal API (CONTRACT 1.2) used by the LMS and support staff: register, read and archive
- * attempts, and record staff reviews. IAM-authorised in AWS.
+ * The internal API (CONTRACT 1.2 and 1.3) used by the LMS and support staff: register, read and
+ * archive attempts, record staff reviews, list the staff queue, read a review's history and
+ * follow its video link. IAM-authorised in AWS.
  */
 export function createInternalApiHandler(deps: InternalApiDependencies) {
-  return httpFunction(async (event) => {
+  return httpFunction(async (event, context) => {
     const method = event.httpMethod;
-    const review = REVIEW_ROUTE.exec(event.path);
+    const path = event.path;
+
+    if (QUEUE_ROUTE.test(path)) {
+      only(method, 'GET');
+      const page = await listAttemptQueue(
+        { store: deps.store, cursors: await deps.cursors() },
+        event.queryStringParameters,
+      );
+      return jsonResponse(200, {
+        items: page.records.map((record) => attemptView(record.attempt, record.latest)),
+        next: page.next,
+      });
+    }
+
+    const history = HISTORY_ROUTE.exec(path);
+    if (history) {
+      only(method, 'GET');
+      const revisions = await readReviewHistory(deps, attemptCodeFrom(event, history));
+      return jsonResponse(200, { items: revisions.map(historyView) });
+    }
+
+    const video = VIDEO_ROUTE.exec(path);
+    if (video) {
+      only(method, 'GET');
+      const link = await readVideoLink(
+        {
+          store: deps.store,
+          videoUrlCipher: await deps.videoUrlCipher(),
+          html5: deps.videoLinkHtml5,
+          log: context.log,
+        },
+        attemptCodeFrom(event, video),
+        caller(event),
+      );
+      // The link is a bearer credential for the recording: no cache may keep it.
+      return {
+        statusCode: 302,
+        headers: { Location: link, 'Cache-Control': 'no-store' },
+        body: '',
+      };
+    }
+
+    const review = REVIEW_ROUTE.exec(path);
     if (review) {
-      if (method !== 'PUT') throw new MethodNotAllowed(method, ['PUT']);
+      only(method, 'PUT');
       const attemptCode = attemptCodeFrom(event, review);
       const stored = await recordStaffReview(
         { store: deps.store, log: deps.log, ...(deps.now ? { now: deps.now } : {}) },
@@ -75,7 +140,7 @@ export function createInternalApiHandler(deps: InternalApiDependencies) {
       });
     }
 
-    const attempt = ATTEMPT_ROUTE.exec(event.path);
+    const attempt = ATTEMPT_ROUTE.exec(path);
     if (!attempt) throw new RouteNotFound();
     switch (method) {
       case 'GET':

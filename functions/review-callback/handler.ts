@@ -8,7 +8,7 @@ import {
 } from '../../lib/http/api-gateway.js';
 import { httpFunction } from '../../lib/http/middleware.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../lib/http/signature.js';
-import type { Logger } from '../../lib/log.js';
+import { type Logger, shapeOf } from '../../lib/log.js';
 import type { ReviewStore } from '../../lib/reviews/ports.js';
 import { receiveVendorReview } from '../../lib/reviews/receive-vendor-review.js';
 import type { VideoUrlCipher } from '../../lib/reviews/video-url.js';
@@ -48,7 +48,8 @@ export function createReviewCallbackHandler(deps: ReviewCallbackDependencies) {
       );
     }
     const payload = parseJsonBody(body);
-    context.log.debug('vendor review received', { payload });
+    // Field names and sizes only: comments and the learner's details never reach a log line.
+    context.log.debug('vendor review received', { bytes: body.length, fields: shapeOf(payload) });
     await receiveVendorReview(
       {
         store: deps.store,

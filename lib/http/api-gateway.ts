@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MalformedPayload, PayloadTooLarge } from '../errors.js';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from '../reviews/json.js';
 
 /** Helpers over API Gateway's REST proxy event, shared by the HTTP functions. */
 
@@ -25,11 +27,21 @@ export function assertBodySize(body: Uint8Array): void {
   if (body.length > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
 }
 
-/** Parses JSON whatever the Content-Type says (edX ignores it too). */
+/**
+ * Parses JSON whatever the Content-Type says (edX ignores it too). The cheap checks come first, so
+ * a hostile body is refused before anything walks it: the bytes must be UTF-8 (no silent U+FFFD
+ * replacements) and nest at most `MAX_JSON_DEPTH` levels.
+ */
 export function parseJsonBody(body: Uint8Array): unknown {
-  const text = Buffer.from(body).toString('utf8');
+  if (!isUtf8(body)) throw new MalformedPayload('The request body is not valid UTF-8');
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   if (text.trim().length === 0)
     throw new MalformedPayload('The request body is empty; a JSON object is required');
+  if (jsonNestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new MalformedPayload(
+      `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

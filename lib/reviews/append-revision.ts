@@ -10,8 +10,10 @@ export type WriteDecision =
 
 /**
  * The re-delivery and update rules for a vendor review (CONTRACT 1.1):
- * - equal to the latest vendor review: nothing to do, whatever `allowUpdates` says, because a
- *   vendor retrying after a timeout must not get an error;
+ * - equal to any vendor review of the attempt so far (a retry after a timeout, a late retry, or a
+ *   captured request replayed within the signature window): nothing to do, whatever
+ *   `allowUpdates` says, so a vendor never gets an error for a retry and an old review never
+ *   overwrites a newer one;
  * - any other review while one exists and updates are off: `review_already_exists`;
  * - otherwise: the next revision.
  */
@@ -21,13 +23,14 @@ export function decideVendorWrite(
   contentHash: string,
   allowUpdates: boolean,
 ): WriteDecision {
-  if (head && head.latestVendorHash === contentHash) {
-    return { kind: 'duplicate', revision: head.revision };
+  if (head && Object.hasOwn(head.vendorHashes, contentHash)) {
+    return { kind: 'duplicate', revision: head.vendorHashes[contentHash] ?? head.revision };
   }
   if (head && !allowUpdates) throw new ReviewAlreadyExists(attemptCode);
+  const revision = (head?.revision ?? 0) + 1;
   return {
     kind: 'append',
-    next: { revision: (head?.revision ?? 0) + 1, latestVendorHash: contentHash },
+    next: { revision, vendorHashes: { ...head?.vendorHashes, [contentHash]: revision } },
   };
 }
 
@@ -35,7 +38,7 @@ export function decideVendorWrite(
 export function decideStaffWrite(head: ReviewHead | null): WriteDecision {
   return {
     kind: 'append',
-    next: { revision: (head?.revision ?? 0) + 1, latestVendorHash: head?.latestVendorHash ?? null },
+    next: { revision: (head?.revision ?? 0) + 1, vendorHashes: { ...head?.vendorHashes } },
   };
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { FIELD_LIMITS } from './field-limits.js';
 import { ATTEMPT_STATUSES } from './statuses.js';
 
 /**
@@ -8,28 +9,28 @@ import { ATTEMPT_STATUSES } from './statuses.js';
 
 const count = z.number().int().nonnegative();
 const isoDateTime = z.iso.datetime({ offset: true });
+const bounded = (max: number) =>
+  z.string().max(max, { message: `must be at most ${max} characters` });
 
-export const attemptCodeSchema = z
-  .string()
+export const attemptCodeSchema = bounded(FIELD_LIMITS.attemptCode)
   .min(1)
-  .max(255)
   .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
 
 export const attemptRegistrationSchema = z.object({
   attemptId: count,
   /** SoftwareSecure's `ssiRecordLocator`; null when the attempt was not registered with the vendor. */
-  externalId: z.string().nullable().optional().default(null),
+  externalId: bounded(FIELD_LIMITS.externalId).nullable().optional().default(null),
   status: z.enum(ATTEMPT_STATUSES),
   user: z.object({
     id: count,
-    username: z.string().min(1),
-    email: z.string().nullable().optional().default(null),
+    username: bounded(FIELD_LIMITS.username).min(1),
+    email: bounded(FIELD_LIMITS.email).nullable().optional().default(null),
   }),
   exam: z.object({
     id: count,
-    courseId: z.string().min(1),
-    contentId: z.string().min(1),
-    name: z.string(),
+    courseId: bounded(FIELD_LIMITS.courseId).min(1),
+    contentId: bounded(FIELD_LIMITS.contentId).min(1),
+    name: bounded(FIELD_LIMITS.examName),
     timeLimitMins: count.nullable(),
     isProctored: z.boolean(),
     isPracticeExam: z.boolean(),

@@ -2,6 +2,7 @@ import { InternalAttemptNotFound, MalformedPayload } from '../errors.js';
 import { parseWith } from '../validation.js';
 import type { Attempt } from './attempt.js';
 import { attemptCodeSchema, attemptRegistrationSchema } from './attempt.js';
+import { FIELD_LIMITS } from './field-limits.js';
 import type { AttemptStore, ReviewStore } from './ports.js';
 import type { StoredRevision } from './review.js';
 
@@ -25,7 +26,7 @@ export function parseAttemptCode(value: string | undefined): string {
   const result = attemptCodeSchema.safeParse(value);
   if (!result.success) {
     throw new MalformedPayload(
-      'The attempt code must be 1 to 255 printable characters',
+      `The attempt code must be 1 to ${FIELD_LIMITS.attemptCode} printable characters`,
       'attemptCode',
     );
   }

@@ -1,5 +1,18 @@
 import type { Attempt, AttemptRegistration } from './attempt.js';
-import type { ReviewHead, RevisionDraft, StoredRevision } from './review.js';
+import type { ReviewHead, RevisionDraft, RevisionWithOutcome, StoredRevision } from './review.js';
+import type { AttemptStatus } from './statuses.js';
+
+/** Where a page of attempts with one status ended (the store's index key, without the status). */
+export interface AttemptPosition {
+  statusChangedAt: string;
+  attemptCode: string;
+}
+
+export interface AttemptPage {
+  attempts: Attempt[];
+  /** Where the next page starts; null when there is none. */
+  next: AttemptPosition | null;
+}
 
 /**
  * What the review use cases need from storage. `lib/store/` holds the DynamoDB adapter and an
@@ -11,6 +24,15 @@ export interface AttemptStore {
   registerAttempt(attemptCode: string, registration: AttemptRegistration): Promise<Attempt>;
   /** Marks the attempt archived (idempotent); null when there is no such attempt. */
   archiveAttempt(attemptCode: string): Promise<Attempt | null>;
+  /**
+   * The live attempts whose current status is `status`, most recently changed first, read from an
+   * index (never a scan). Archived attempts are not listed.
+   */
+  listAttemptsByStatus(
+    status: AttemptStatus,
+    limit: number,
+    after: AttemptPosition | null,
+  ): Promise<AttemptPage>;
 }
 
 export interface ReviewStore {
@@ -32,6 +54,16 @@ export interface ReviewStore {
   ): Promise<StoredRevision>;
   /** The latest revision with its comments and raw data, or null when there is none. */
   getLatestRevision(attemptCode: string): Promise<StoredRevision | null>;
+}
+
+/** What staff read of a review beyond its latest revision. */
+export interface ReviewHistoryStore {
+  /** Every revision, oldest first, each with what the workflow did with it. */
+  getReviewHistory(attemptCode: string): Promise<RevisionWithOutcome[]>;
+  /** The encrypted video link of the newest revision that has one, or null. */
+  getLatestVideoLink(
+    attemptCode: string,
+  ): Promise<{ revision: number; encryptedVideoUrl: string } | null>;
 }
 
 /** The head moved between read and write: another delivery won the race. */

@@ -1,5 +1,5 @@
 import type { JsonObject } from './json.js';
-import type { ReviewStatus } from './statuses.js';
+import type { AttemptStatus, ReviewOutcomeStatus, ReviewStatus } from './statuses.js';
 
 /**
  * A review is a sequence of revisions per attempt: every accepted vendor callback or staff review
@@ -48,6 +48,34 @@ export interface StoredRevision extends RevisionDraft {
 export interface ReviewHead {
   /** The latest revision number (vendor or staff). */
   revision: number;
-  /** Content hash of the latest vendor revision, or null when only staff have reviewed. */
-  latestVendorHash: string | null;
+  /**
+   * The content hash of every vendor revision so far, mapped to its revision number: a callback
+   * equal to any of them is a re-send, however old (CONTRACT 1.1).
+   */
+  vendorHashes: Readonly<Record<string, number>>;
+}
+
+/**
+ * What the workflow did with a revision:
+ * - `applied`: the attempt was live and this revision was newer than any applied before; the
+ *   attempt now carries `toStatus` (which may equal `fromStatus`);
+ * - `archived`: the attempt was archived, so its status was left alone;
+ * - `superseded`: a newer revision had already been applied (this one arrived late), so the
+ *   attempt was left alone.
+ */
+export const DISPOSITIONS = ['applied', 'archived', 'superseded'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+/** The part of a revision's recorded outcome that staff see in the review history. */
+export interface RevisionOutcomeSummary {
+  decidedStatus: ReviewOutcomeStatus;
+  fromStatus: AttemptStatus;
+  toStatus: AttemptStatus;
+  disposition: Disposition;
+  processedAt: string;
+}
+
+/** A revision with what the workflow did with it: null while it has not processed it. */
+export interface RevisionWithOutcome extends StoredRevision {
+  outcome: RevisionOutcomeSummary | null;
 }

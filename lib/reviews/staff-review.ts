@@ -3,6 +3,7 @@ import { BadReviewStatus, InternalAttemptNotFound, MalformedPayload } from '../e
 import type { Logger } from '../log.js';
 import { parseWith } from '../validation.js';
 import { decideStaffWrite, type WriteResult, writeRevision } from './append-revision.js';
+import { FIELD_LIMITS } from './field-limits.js';
 import { contentHash, isJsonObject } from './json.js';
 import type { ReviewStore } from './ports.js';
 import type { RevisionDraft } from './review.js';
@@ -10,8 +11,19 @@ import { isReviewStatus } from './statuses.js';
 
 export const staffReviewSchema = z.object({
   reviewStatus: z.string(),
-  reviewedBy: z.string().trim().min(1).max(254),
-  comment: z.string().optional(),
+  reviewedBy: z
+    .string()
+    .trim()
+    .min(1)
+    .max(FIELD_LIMITS.reviewedBy, {
+      message: `must be at most ${FIELD_LIMITS.reviewedBy} characters`,
+    }),
+  comment: z
+    .string()
+    .max(FIELD_LIMITS.staffComment, {
+      message: `must be at most ${FIELD_LIMITS.staffComment} characters`,
+    })
+    .optional(),
 });
 
 export type StaffReview = z.infer<typeof staffReviewSchema>;

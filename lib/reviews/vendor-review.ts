@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MalformedPayload } from '../errors.js';
 import { parseWith } from '../validation.js';
+import { FIELD_LIMITS } from './field-limits.js';
 import type { JsonObject } from './json.js';
 import { isJsonObject } from './json.js';
 
@@ -18,8 +19,8 @@ const vendorComment = z.object({
 
 export const vendorReviewSchema = z.object({
   examMetaData: z.object({
-    // The attempt code is edX's uppercase UUID; 255 is edX's column width.
-    examCode: z.string().min(1).max(255),
+    // The attempt code is edX's uppercase UUID, stored in a column of this width.
+    examCode: z.string().min(1).max(FIELD_LIMITS.attemptCode),
     ssiRecordLocator: z.string(),
   }),
   reviewStatus: z.string(),

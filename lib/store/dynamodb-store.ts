@@ -1,35 +1,67 @@
 import {
-  type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   type KeysAndAttributes,
-  QueryCommand,
-  TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { AttemptArchived } from '../errors.js';
 import type { Attempt, AttemptRegistration } from '../reviews/attempt.js';
-import type { JsonObject } from '../reviews/json.js';
-import { type AttemptStore, type ReviewStore, RevisionConflict } from '../reviews/ports.js';
+import {
+  type AttemptPage,
+  type AttemptPosition,
+  type AttemptStore,
+  type ReviewHistoryStore,
+  type ReviewStore,
+  RevisionConflict,
+} from '../reviews/ports.js';
 import type {
-  ReviewComment,
   ReviewHead,
   RevisionDraft,
+  RevisionWithOutcome,
   StoredRevision,
 } from '../reviews/review.js';
-import type { AttemptStatus, ReviewStatus } from '../reviews/statuses.js';
-import { type RevisionOutcome, revisionOutcomeSchema } from '../workflow/outcome.js';
-import { OutcomeConflict, type WorkflowState, type WorkflowStore } from '../workflow/ports.js';
-import { packJson, unpackJson } from './blobs.js';
+import type { AttemptStatus } from '../reviews/statuses.js';
+import type { RevisionOutcome } from '../workflow/outcome.js';
+import {
+  OutcomeConflict,
+  type RevisionFinder,
+  type RevisionPage,
+  type RevisionPosition,
+  type WorkflowState,
+  type WorkflowStore,
+} from '../workflow/ports.js';
+import { packJson } from './blobs.js';
+import { detachCommentTexts } from './comment-texts.js';
+import * as indexes from './dynamodb-indexes.js';
+import {
+  chunkSk,
+  HEAD_SK,
+  type Item,
+  isConditionFailure,
+  nullableStr,
+  num,
+  revisionSk,
+  str,
+  toAttempt,
+  toHead,
+  toOutcome,
+  toStoredRevision,
+  vendorHashesAttribute,
+} from './dynamodb-items.js';
+import * as reads from './dynamodb-reads.js';
+import { PENDING_PARTITION } from './indexes.js';
 import { ITEM_TYPES, REVISION_ITEM_TYPE } from './item-types.js';
+
+export { HEAD_SK, revisionSk };
 
 /**
  * DynamoDB adapter for attempts and reviews. The item layout is described in `README.md` beside
- * this file; the key helpers below are the only place that spells it.
+ * this file; `dynamodb-items.ts` is the only place that spells it, `dynamodb-indexes.ts` queries
+ * the indexes.
  */
 export interface DynamoDbStoreOptions {
   client: DynamoDBClient;
@@ -37,51 +69,9 @@ export interface DynamoDbStoreOptions {
   reviewsTable: string;
 }
 
-export const HEAD_SK = 'HEAD';
-
-/** Fixed width, so revision 2's items never share a prefix with revision 20's. */
-export function revisionSk(revision: number): string {
-  return `REV#${String(revision).padStart(10, '0')}`;
-}
-
-function chunkSk(revision: number, kind: 'COMMENTS' | 'RAW', index: number): string {
-  return `${revisionSk(revision)}#${kind}#${String(index + 1).padStart(4, '0')}`;
-}
-
-const str = (value: string): AttributeValue => ({ S: value });
-const num = (value: number): AttributeValue => ({ N: String(value) });
-const nullableStr = (value: string | null): AttributeValue =>
-  value === null ? { NULL: true } : { S: value };
-
-function readString(item: Record<string, AttributeValue>, name: string): string {
-  const value = item[name]?.S;
-  if (value === undefined) throw new Error(`Stored item lacks string attribute ${name}`);
-  return value;
-}
-
-function readNullableString(item: Record<string, AttributeValue>, name: string): string | null {
-  return item[name]?.S ?? null;
-}
-
-function readNumber(item: Record<string, AttributeValue>, name: string): number {
-  const value = item[name]?.N;
-  if (value === undefined) throw new Error(`Stored item lacks number attribute ${name}`);
-  return Number(value);
-}
-
-function isConditionFailure(error: unknown): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  if (error instanceof TransactionCanceledException) {
-    // A lost race shows up as a failed condition or, while the other transaction is in flight,
-    // as a transaction conflict. Either way the head moved; anything else is a real failure.
-    return (error.CancellationReasons ?? []).some(
-      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-    );
-  }
-  return false;
-}
-
-export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
+export class DynamoDbStore
+  implements AttemptStore, ReviewStore, ReviewHistoryStore, WorkflowStore, RevisionFinder
+{
   private readonly client: DynamoDBClient;
   private readonly attemptsTable: string;
   private readonly reviewsTable: string;
@@ -116,7 +106,7 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
           // Replacing keeps the workflow's bookkeeping (applied revision) so a late stream record
           // still sees which revisions were applied.
           UpdateExpression:
-            'SET registration = :registration, #status = :status, archived = :false, updatedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
+            'SET registration = :registration, #status = :status, archived = :false, updatedAt = :now, statusChangedAt = :now, registeredAt = if_not_exists(registeredAt, :now)',
           ConditionExpression: 'attribute_not_exists(attemptCode) OR archived = :false',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -142,7 +132,9 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
         new UpdateItemCommand({
           TableName: this.attemptsTable,
           Key: { attemptCode: str(attemptCode) },
-          UpdateExpression: 'SET archived = :true, archivedAt = if_not_exists(archivedAt, :now)',
+          // Without its index key the attempt leaves the status index: staff queues list live ones.
+          UpdateExpression:
+            'SET archived = :true, archivedAt = if_not_exists(archivedAt, :now) REMOVE statusChangedAt',
           ConditionExpression: 'attribute_exists(attemptCode)',
           ExpressionAttributeValues: {
             ':true': { BOOL: true },
@@ -156,6 +148,14 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
       if (error instanceof ConditionalCheckFailedException) return null;
       throw error;
     }
+  }
+
+  listAttemptsByStatus(
+    status: AttemptStatus,
+    limit: number,
+    after: AttemptPosition | null,
+  ): Promise<AttemptPage> {
+    return indexes.listAttemptsByStatus(this.client, this.attemptsTable, status, limit, after);
   }
 
   // Reviews
@@ -182,8 +182,8 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
   private async batchGet(
     attemptCode: string,
     initial: Record<string, KeysAndAttributes>,
-  ): Promise<Map<string, Record<string, AttributeValue>[]>> {
-    const items = new Map<string, Record<string, AttributeValue>[]>();
+  ): Promise<Map<string, Item[]>> {
+    const items = new Map<string, Item[]>();
     let request = initial;
     for (let round = 0; round < 5 && Object.keys(request).length > 0; round++) {
       const { Responses, UnprocessedKeys } = await this.client.send(
@@ -220,15 +220,16 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
     const pk = str(attemptCode);
     const revision = next.revision;
     const comments = packJson(draft.comments);
-    const raw = packJson(draft.rawData);
-    const headItem: Record<string, AttributeValue> = {
+    // Each comment text is stored once, in the comment list (see comment-texts.ts).
+    const raw = packJson(detachCommentTexts(draft.source, draft.rawData, draft.comments));
+    const headItem: Item = {
       attemptCode: pk,
       sk: str(HEAD_SK),
       revision: num(revision),
-      latestVendorHash: nullableStr(next.latestVendorHash),
+      vendorHashes: vendorHashesAttribute(next.vendorHashes),
       updatedAt: str(draft.receivedAt),
     };
-    const revisionItem: Record<string, AttributeValue> = {
+    const revisionItem: Item = {
       attemptCode: pk,
       sk: str(revisionSk(revision)),
       itemType: str(REVISION_ITEM_TYPE),
@@ -242,6 +243,8 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
       commentCount: num(draft.comments.length),
       commentChunks: num(comments.length),
       rawChunks: num(raw.length),
+      // In the pending index until the workflow records the revision's outcome.
+      pending: str(PENDING_PARTITION),
     };
     const chunkItem = (kind: 'COMMENTS' | 'RAW', data: Uint8Array, index: number) => ({
       Put: {
@@ -297,42 +300,21 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
 
   /** A revision with its comments and raw data, read with one (paged) query on its key prefix. */
   async getRevision(attemptCode: string, revision: number): Promise<StoredRevision | null> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.reviewsTable,
-          KeyConditionExpression: 'attemptCode = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': str(attemptCode),
-            ':prefix': str(revisionSk(revision)),
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    return toStoredRevision(await this.queryPrefix(attemptCode, revisionSk(revision)));
+  }
 
-    const [revisionItem, ...chunks] = items;
-    if (!revisionItem || revisionItem.itemType?.S !== REVISION_ITEM_TYPE) return null;
-    const chunkData = (itemType: string) =>
-      chunks
-        .filter((item) => item.itemType?.S === itemType)
-        .map((item) => item.data?.B ?? new Uint8Array());
-    return {
-      revision: readNumber(revisionItem, 'revision'),
-      source: readString(revisionItem, 'source') as StoredRevision['source'],
-      reviewStatus: readString(revisionItem, 'reviewStatus') as ReviewStatus,
-      reviewedBy: readNullableString(revisionItem, 'reviewedBy'),
-      contentHash: readString(revisionItem, 'contentHash'),
-      encryptedVideoUrl: readNullableString(revisionItem, 'encryptedVideoUrl'),
-      receivedAt: readString(revisionItem, 'receivedAt'),
-      comments: unpackJson(chunkData('review_comments_chunk')) as ReviewComment[],
-      rawData: unpackJson(chunkData('review_raw_chunk')) as JsonObject,
-    };
+  async getReviewHistory(attemptCode: string): Promise<RevisionWithOutcome[]> {
+    return reads.revisionHistory(await this.queryPrefix(attemptCode, 'REV#'));
+  }
+
+  getLatestVideoLink(
+    attemptCode: string,
+  ): Promise<{ revision: number; encryptedVideoUrl: string } | null> {
+    return reads.latestVideoLink(this.client, this.reviewsTable, attemptCode);
+  }
+
+  private queryPrefix(attemptCode: string, prefix: string): Promise<Item[]> {
+    return reads.queryKeyPrefix(this.client, this.reviewsTable, attemptCode, prefix);
   }
 
   // Workflow bookkeeping (see "Workflow bookkeeping" in README.md)
@@ -368,9 +350,10 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
       TableName: this.reviewsTable,
       Key: { attemptCode: str(attemptCode), sk: str(revisionSk(revision)) },
       // A MODIFY on the stream, which the workflow's filter drops.
-      UpdateExpression: 'SET #outcome = :outcome',
+      // Removing `pending` takes the revision out of the pending index in the same write.
+      UpdateExpression: 'SET #outcome = :outcome REMOVE #pending',
       ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(#outcome)',
-      ExpressionAttributeNames: { '#outcome': 'outcome' },
+      ExpressionAttributeNames: { '#outcome': 'outcome', '#pending': 'pending' },
       ExpressionAttributeValues: {
         ':outcome': { M: marshall(outcome, { removeUndefinedValues: true }) },
       },
@@ -389,7 +372,7 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
                 TableName: this.attemptsTable,
                 Key: { attemptCode: str(attemptCode) },
                 UpdateExpression:
-                  'SET #status = :to, appliedRevision = :revision, statusAttributedTo = :by, statusUpdatedAt = :at',
+                  'SET #status = :to, appliedRevision = :revision, statusAttributedTo = :by, statusUpdatedAt = :at, statusChangedAt = :at',
                 ConditionExpression:
                   'archived = :false AND #status = :from AND (attribute_not_exists(appliedRevision) OR appliedRevision < :revision)',
                 ExpressionAttributeNames: { '#status': 'status' },
@@ -411,30 +394,29 @@ export class DynamoDbStore implements AttemptStore, ReviewStore, WorkflowStore {
       throw error;
     }
   }
-}
 
-function toHead(item: Record<string, AttributeValue>): ReviewHead {
-  return {
-    revision: readNumber(item, 'revision'),
-    latestVendorHash: readNullableString(item, 'latestVendorHash'),
-  };
-}
+  // Revision indexes (see "Workflow bookkeeping" in README.md)
 
-function toOutcome(map: Record<string, AttributeValue>): RevisionOutcome {
-  const parsed = revisionOutcomeSchema().safeParse(unmarshall(map));
-  if (!parsed.success) throw new Error('Stored revision outcome is unreadable');
-  return parsed.data;
-}
+  listPendingRevisions(
+    receivedBefore: string,
+    limit: number,
+    after: RevisionPosition | null,
+  ): Promise<RevisionPage> {
+    return indexes.listPendingRevisions(
+      this.client,
+      this.reviewsTable,
+      receivedBefore,
+      limit,
+      after,
+    );
+  }
 
-function toAttempt(item: Record<string, AttributeValue>): Attempt {
-  const registration = unmarshall(item.registration?.M ?? {}) as Omit<
-    AttemptRegistration,
-    'status'
-  >;
-  return {
-    ...registration,
-    attemptCode: readString(item, 'attemptCode'),
-    status: readString(item, 'status') as AttemptStatus,
-    archived: item.archived?.BOOL === true,
-  };
+  listRevisionsReceived(
+    from: string,
+    to: string,
+    limit: number,
+    after: RevisionPosition | null,
+  ): Promise<RevisionPage> {
+    return indexes.listRevisionsReceived(this.client, this.reviewsTable, from, to, limit, after);
+  }
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Attempt } from '../reviews/attempt.js';
-import type { RevisionSource } from '../reviews/review.js';
+import { DISPOSITIONS, type Disposition, type RevisionSource } from '../reviews/review.js';
 import {
   ATTEMPT_STATUSES,
   REVIEW_OUTCOME_STATUSES,
@@ -8,6 +8,8 @@ import {
 } from '../reviews/statuses.js';
 import { lazy } from '../validation.js';
 import { decideStatus, isLegalTransition } from './decide-status.js';
+
+export { DISPOSITIONS, type Disposition };
 
 /** The immutable facts of one review revision, as its stream record carries them. */
 export interface RevisionFacts {
@@ -17,17 +19,6 @@ export interface RevisionFacts {
   reviewStatus: ReviewStatus;
   reviewedBy: string | null;
 }
-
-/**
- * What the workflow did with a revision:
- * - `applied`: the attempt was live and this revision was newer than any applied before; the
- *   attempt now carries `toStatus` (which may equal `fromStatus`);
- * - `archived`: the attempt was archived, so its status was left alone;
- * - `superseded`: a newer revision had already been applied (this one arrived late), so the
- *   attempt was left alone.
- */
-export const DISPOSITIONS = ['applied', 'archived', 'superseded'] as const;
-export type Disposition = (typeof DISPOSITIONS)[number];
 
 /**
  * The recorded outcome of one revision. It is written once, atomically with the attempt update,

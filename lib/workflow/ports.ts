@@ -1,6 +1,6 @@
 import type { WorkflowEvent } from '../events/schemas.js';
 import type { Attempt } from '../reviews/attempt.js';
-import type { RevisionOutcome } from './outcome.js';
+import type { RevisionFacts, RevisionOutcome } from './outcome.js';
 
 /**
  * What the finish-review workflow needs from the outside world. `lib/store/` implements the store
@@ -47,10 +47,53 @@ export class OutcomeConflict extends Error {
 export interface EventPublisher {
   /** Publishes one revision's events; resolves only once every event was accepted. */
   publish(events: readonly WorkflowEvent[]): Promise<void>;
+}
+
+/** A publisher that can also put several revisions' events on the bus together. */
+export interface BatchEventPublisher extends EventPublisher {
   /**
    * Publishes several revisions' events together, in order, in as few calls as the bus allows.
    * Resolves with the index of each group that has an event the bus did not accept, and why;
    * every other group's events were all accepted.
    */
   publishGroups(groups: readonly (readonly WorkflowEvent[])[]): Promise<ReadonlyMap<number, Error>>;
+}
+
+/** Where a page of revisions ended: the index position of its last revision. */
+export interface RevisionPosition {
+  receivedAt: string;
+  attemptCode: string;
+  revision: number;
+}
+
+/** A revision as an index lists it: the facts the workflow needs, and when it was received. */
+export interface ListedRevision {
+  facts: RevisionFacts;
+  receivedAt: string;
+}
+
+export interface RevisionPage {
+  revisions: ListedRevision[];
+  /** Where the next page starts; null when there is none. */
+  next: RevisionPosition | null;
+}
+
+/**
+ * Finds revisions through indexes, never by scanning: for the reconciler (revisions without a
+ * recorded outcome) and for reprocessing a time range. Pages are oldest first.
+ */
+export interface RevisionFinder {
+  /** Revisions without a recorded outcome, received before `receivedBefore` (ISO 8601). */
+  listPendingRevisions(
+    receivedBefore: string,
+    limit: number,
+    after: RevisionPosition | null,
+  ): Promise<RevisionPage>;
+  /** Every revision received in `[from, to)` (ISO 8601), processed or not. */
+  listRevisionsReceived(
+    from: string,
+    to: string,
+    limit: number,
+    after: RevisionPosition | null,
+  ): Promise<RevisionPage>;
 }

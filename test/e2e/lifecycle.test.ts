@@ -42,7 +42,8 @@ describe('local stack lifecycle', () => {
     expect(attempt).toMatchObject({ status: 'verified', review: { revision: 1 } });
     // The stream runner resumed from its checkpoint instead of replaying the review.
     expect(eventsAfterRestart).toHaveLength(2);
-  });
+    // Two starts in one test: on a loaded two-core machine each can take half a minute.
+  }, 180_000);
 
   it('refuses to start on a port that is taken, with a clear message', async () => {
     const occupant = createServer();

@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { attemptRegistration, vendorPayload } from '../support/factories.js';
+import { signatureFor } from '../../lib/http/signature.js';
+import { attemptRegistration, CALLBACK_PATH, vendorPayload } from '../support/factories.js';
 import {
   call,
   readAttempt,
@@ -263,6 +264,35 @@ describe('re-delivery and updates', () => {
     const events = await settledEvents(standard, attemptCode, 2);
     expect(events).toHaveLength(2);
     expect((await readAttempt(standard, attemptCode)).review).toMatchObject({ revision: 1 });
+  });
+
+  it('answers a replayed older review with 200 and changes nothing (stale re-send)', async () => {
+    // Prepare: Suspicious, then Clean; the Suspicious request captured with its signature
+    const attemptCode = await registerAttempt(standard);
+    const suspicious = JSON.stringify(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' }));
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Proctoring-Timestamp': timestamp,
+      'X-Proctoring-Signature': signatureFor('local-development-secret', timestamp, suspicious),
+    };
+    await call(standard, 'POST', CALLBACK_PATH, suspicious, headers);
+    await settledEvents(standard, attemptCode, 3);
+    await sendCallback(standard, vendorPayload({ attemptCode, reviewStatus: 'Clean' }));
+    await settledEvents(standard, attemptCode, 5);
+
+    // Act: the captured request again, inside the signature window
+    const replay = await call(standard, 'POST', CALLBACK_PATH, suspicious, headers);
+
+    // Assess
+    expect(replay.status).toBe(200);
+    const events = await settledEvents(standard, attemptCode, 5);
+    expect(events).toHaveLength(5);
+    expect(kinds(events).filter((kind) => kind === 'support_notification_requested')).toHaveLength(
+      1,
+    );
+    const attempt = await readAttempt(standard, attemptCode);
+    expect(attempt).toMatchObject({ status: 'verified', review: { revision: 2 } });
   });
 
   it('makes a changed review the next revision when updates are on (R9)', async () => {

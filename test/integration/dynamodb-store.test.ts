@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { gunzipSync } from 'node:zlib';
+import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { AttemptArchived, ReviewAlreadyExists } from '../../lib/errors.js';
 import { silentLogger } from '../../lib/log.js';
@@ -131,14 +132,14 @@ describe('DynamoDbStore: review revisions', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'hash-1' },
+      { revision: 1, vendorHashes: { 'hash-1': 1 } },
       draft({ comments }),
     );
 
     // Assess
     const { attempt, head } = await store.getAttemptAndHead(attemptCode);
     expect(attempt?.attemptCode).toBe(attemptCode);
-    expect(head).toEqual({ revision: 1, latestVendorHash: 'hash-1' });
+    expect(head).toEqual({ revision: 1, vendorHashes: { 'hash-1': 1 } });
     expect(await store.getLatestRevision(attemptCode)).toEqual({
       ...draft({ comments }),
       revision: 1,
@@ -147,17 +148,17 @@ describe('DynamoDbStore: review revisions', () => {
 
   it('refuses a write whose expected head is stale and leaves nothing of it behind', async () => {
     const attemptCode = await registered();
-    await store.appendRevision(attemptCode, null, { revision: 1, latestVendorHash: 'a' }, draft());
+    await store.appendRevision(attemptCode, null, { revision: 1, vendorHashes: { a: 1 } }, draft());
 
     const stale = store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'b' },
+      { revision: 1, vendorHashes: { b: 1 } },
       draft({ contentHash: 'b' }),
     );
 
     await expect(stale).rejects.toBeInstanceOf(RevisionConflict);
-    expect(await store.getHead(attemptCode)).toEqual({ revision: 1, latestVendorHash: 'a' });
+    expect(await store.getHead(attemptCode)).toEqual({ revision: 1, vendorHashes: { a: 1 } });
   });
 
   it('keeps each revision with only its own comments', async () => {
@@ -173,13 +174,13 @@ describe('DynamoDbStore: review revisions', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'a' },
+      { revision: 1, vendorHashes: { a: 1 } },
       draft({ comments: [comment('one'), comment('two')] }),
     );
     await store.appendRevision(
       attemptCode,
-      { revision: 1, latestVendorHash: 'a' },
-      { revision: 2, latestVendorHash: 'b' },
+      { revision: 1, vendorHashes: { a: 1 } },
+      { revision: 2, vendorHashes: { b: 2 } },
       draft({ comments: [comment('three')] }),
     );
 
@@ -209,7 +210,7 @@ describe('DynamoDbStore: review revisions', () => {
     await store.appendRevision(
       attemptCode,
       null,
-      { revision: 1, latestVendorHash: 'big' },
+      { revision: 1, vendorHashes: { big: 1 } },
       draft({ rawData: { userPhotoBase64String: photo }, comments }),
     );
 
@@ -228,6 +229,146 @@ describe('DynamoDbStore: review revisions', () => {
       1,
     );
     for (const item of Items) expect(item.data?.B?.length ?? 0).toBeLessThanOrEqual(CHUNK_BYTES);
+  });
+});
+
+describe('DynamoDbStore: vendor re-sends', () => {
+  it('recognises a re-send of any earlier vendor review, also across a staff review', async () => {
+    // Prepare: vendor Clean (1), vendor Suspicious (2), staff (3)
+    const attemptCode = await registered();
+    const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+    await receive(clean, true);
+    await receive(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' }), true);
+    await recordStaffReview({ store, log: silentLogger }, attemptCode, {
+      reviewStatus: 'Clean',
+      reviewedBy: 'staff@example.org',
+    });
+
+    // Act
+    const resent = await receive(structuredClone(clean), true);
+
+    // Assess
+    expect(resent).toEqual({ kind: 'duplicate', revision: 1 });
+    expect((await store.getHead(attemptCode))?.revision).toBe(3);
+  });
+
+  it('reads a head written before every vendor hash was kept', async () => {
+    const attemptCode = await registered();
+    await tables.client.send(
+      new PutItemCommand({
+        TableName: tables.reviewsTable,
+        Item: {
+          attemptCode: { S: attemptCode },
+          sk: { S: 'HEAD' },
+          revision: { N: '2' },
+          latestVendorHash: { S: 'old-hash' },
+          updatedAt: { S: '2025-01-01T00:00:00.000Z' },
+        },
+      }),
+    );
+
+    expect(await store.getHead(attemptCode)).toEqual({
+      revision: 2,
+      vendorHashes: { 'old-hash': 2 },
+    });
+  });
+});
+
+describe('DynamoDbStore: comment texts are stored once', () => {
+  /** Every stored byte of one revision's chunks, decompressed, by item type. */
+  async function storedChunks(attemptCode: string) {
+    const { Items = [] } = await tables.client.send(
+      new QueryCommand({
+        TableName: tables.reviewsTable,
+        KeyConditionExpression: 'attemptCode = :pk',
+        ExpressionAttributeValues: { ':pk': { S: attemptCode } },
+        ConsistentRead: true,
+      }),
+    );
+    const text = (itemType: string) =>
+      gunzipSync(
+        Buffer.concat(
+          Items.filter((item) => item.itemType?.S === itemType).map(
+            (item) => item.data?.B ?? new Uint8Array(),
+          ),
+        ),
+      ).toString('utf8');
+    return { raw: text('review_raw_chunk'), comments: text('review_comments_chunk') };
+  }
+
+  it('keeps a vendor comment’s text only in the comment list and reads the body back as sent', async () => {
+    // Prepare: texts that do not compress, an extra field and a different key order in a comment.
+    const attemptCode = await registered();
+    const texts = Array.from({ length: 3 }, () => randomBytes(2_000).toString('hex'));
+    const payload = vendorPayload({
+      attemptCode,
+      webCamComments: [
+        vendorComment(texts[0] ?? ''),
+        {
+          eventStatus: 'Clean',
+          comments: texts[1] ?? '',
+          duration: 1,
+          eventFinish: 2,
+          eventStart: 1,
+          frame: 7,
+        },
+      ],
+      desktopComments: [vendorComment(texts[2] ?? '', 'Rules Violation', 3)],
+    });
+
+    // Act
+    await receive(payload, true);
+
+    // Assess
+    const { raw, comments } = await storedChunks(attemptCode);
+    for (const text of texts) {
+      expect(raw).not.toContain(text);
+      expect(comments.split(text)).toHaveLength(2);
+    }
+    const { videoReviewLink: _link, ...sent } = payload;
+    const read = await store.getLatestRevision(attemptCode);
+    expect(JSON.stringify(read?.rawData)).toBe(JSON.stringify(sent));
+  });
+
+  it('keeps a staff comment’s text only in the comment list', async () => {
+    const attemptCode = await registered();
+    const text = randomBytes(2_000).toString('hex');
+    const body = { reviewStatus: 'Clean', reviewedBy: 'staff@example.org', comment: text };
+
+    await recordStaffReview({ store, log: silentLogger }, attemptCode, body);
+
+    const { raw, comments } = await storedChunks(attemptCode);
+    expect(raw).not.toContain(text);
+    expect(comments).toContain(text);
+    const read = await store.getLatestRevision(attemptCode);
+    expect(JSON.stringify(read?.rawData)).toBe(JSON.stringify(body));
+    expect(read?.comments.map((comment) => comment.comment)).toEqual([text]);
+  });
+
+  it('reads a revision stored with its texts in the body unchanged', async () => {
+    const attemptCode = await registered();
+    const rawData = { webCamComments: [{ comments: 'kept in the body' }], reviewStatus: 'Clean' };
+
+    await store.appendRevision(
+      attemptCode,
+      null,
+      { revision: 1, vendorHashes: { 'old-layout': 1 } },
+      draft({
+        rawData,
+        comments: [
+          {
+            start: 0,
+            stop: 1,
+            duration: 1,
+            comment: 'another text',
+            status: 'Clean',
+            source: 'webcam',
+          },
+        ],
+      }),
+    );
+
+    expect((await store.getLatestRevision(attemptCode))?.rawData).toEqual(rawData);
   });
 });
 
@@ -289,6 +430,6 @@ describe('DynamoDbStore: racing deliveries', () => {
       ),
     );
     expect(new Set(reviewers).size).toBe(8);
-    expect(await store.getHead(attemptCode)).toMatchObject({ revision: 8, latestVendorHash: null });
+    expect(await store.getHead(attemptCode)).toMatchObject({ revision: 8, vendorHashes: {} });
   });
 });

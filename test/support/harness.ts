@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createInternalApiHandler } from '../../functions/internal-api/handler.js';
 import { createReviewCallbackHandler } from '../../functions/review-callback/handler.js';
+import { createCursorCodec } from '../../lib/cursor.js';
 import { createLogger } from '../../lib/log.js';
-import type { AttemptStore, ReviewStore } from '../../lib/reviews/ports.js';
+import type { AttemptStore, ReviewHistoryStore, ReviewStore } from '../../lib/reviews/ports.js';
 import { createVideoUrlCipher } from '../../lib/reviews/video-url.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import { lambdaContext } from '../../local/api/lambda-context.js';
@@ -53,9 +54,27 @@ export function callbackHarness(options: CallbackHarnessOptions = {}) {
   return { store, logs, invoke, cipher };
 }
 
-export function internalApiHarness(store: AttemptStore & ReviewStore = new MemoryStore()) {
+export interface InternalApiHarnessOptions {
+  videoLinkHtml5?: boolean;
+  /** null: no video key configured (cursors are then signed with the test key alone). */
+  videoKey?: string | null;
+}
+
+export function internalApiHarness(
+  store: AttemptStore & ReviewStore & ReviewHistoryStore = new MemoryStore(),
+  options: InternalApiHarnessOptions = {},
+) {
   const logs = capturedLog();
-  const handler = createInternalApiHandler({ store, log: logs.log });
+  const videoKey = options.videoKey === undefined ? TEST_VIDEO_KEY : options.videoKey;
+  const cipher = videoKey ? createVideoUrlCipher([videoKey]) : undefined;
+  const cursors = createCursorCodec([TEST_VIDEO_KEY]);
+  const handler = createInternalApiHandler({
+    store,
+    log: logs.log,
+    cursors: async () => cursors,
+    videoUrlCipher: async () => cipher,
+    videoLinkHtml5: options.videoLinkHtml5 ?? false,
+  });
   const invoke: Invoke = (event) => handler(event, lambdaContext('test'));
-  return { store, logs, invoke };
+  return { store, logs, invoke, cipher, cursors };
 }

@@ -93,16 +93,10 @@ export async function appendRevision(
 ): Promise<StoredRevision> {
   const head = await store.getHead(attemptCode);
   const draft = revisionDraft(overrides);
-  return store.appendRevision(
-    attemptCode,
-    head,
-    {
-      revision: (head?.revision ?? 0) + 1,
-      latestVendorHash:
-        draft.source === 'vendor' ? draft.contentHash : (head?.latestVendorHash ?? null),
-    },
-    draft,
-  );
+  const revision = (head?.revision ?? 0) + 1;
+  const vendorHashes = { ...head?.vendorHashes };
+  if (draft.source === 'vendor') vendorHashes[draft.contentHash] = revision;
+  return store.appendRevision(attemptCode, head, { revision, vendorHashes }, draft);
 }
 
 export function staffRevision(

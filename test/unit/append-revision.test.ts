@@ -21,7 +21,7 @@ const draft: RevisionDraft = {
 };
 
 describe('decideVendorWrite', () => {
-  const head: ReviewHead = { revision: 3, latestVendorHash: 'h1' };
+  const head: ReviewHead = { revision: 3, vendorHashes: { h1: 3 } };
 
   it.each([
     [
@@ -29,14 +29,14 @@ describe('decideVendorWrite', () => {
       null,
       'h1',
       true,
-      { kind: 'append', next: { revision: 1, latestVendorHash: 'h1' } },
+      { kind: 'append', next: { revision: 1, vendorHashes: { h1: 1 } } },
     ],
     [
       'no review yet, updates off',
       null,
       'h1',
       false,
-      { kind: 'append', next: { revision: 1, latestVendorHash: 'h1' } },
+      { kind: 'append', next: { revision: 1, vendorHashes: { h1: 1 } } },
     ],
     [
       'same as the latest vendor review, updates on',
@@ -57,17 +57,31 @@ describe('decideVendorWrite', () => {
       head,
       'h2',
       true,
-      { kind: 'append', next: { revision: 4, latestVendorHash: 'h2' } },
+      { kind: 'append', next: { revision: 4, vendorHashes: { h1: 3, h2: 4 } } },
     ],
   ] as const)('%s', (_case, current, hash, allowUpdates, expected) => {
     expect(decideVendorWrite('A', current, hash, allowUpdates)).toEqual(expected);
   });
 
+  it.each([true, false])(
+    'answers a re-send of an older vendor review as a duplicate of it (updates %s)',
+    (allowUpdates) => {
+      // Prepare: vendor revisions 1 and 3, a staff revision 4 on top
+      const history: ReviewHead = { revision: 4, vendorHashes: { h1: 1, h3: 3 } };
+
+      // Act
+      const decision = decideVendorWrite('A', history, 'h1', allowUpdates);
+
+      // Assess
+      expect(decision).toEqual({ kind: 'duplicate', revision: 1 });
+    },
+  );
+
   it('refuses a different review with updates off, also when only staff reviewed so far', () => {
     expect(() => decideVendorWrite('A', head, 'h2', false)).toThrow(ReviewAlreadyExists);
-    expect(() =>
-      decideVendorWrite('A', { revision: 1, latestVendorHash: null }, 'h2', false),
-    ).toThrow(ReviewAlreadyExists);
+    expect(() => decideVendorWrite('A', { revision: 1, vendorHashes: {} }, 'h2', false)).toThrow(
+      ReviewAlreadyExists,
+    );
   });
 });
 
@@ -75,11 +89,11 @@ describe('decideStaffWrite', () => {
   it('always appends and keeps the latest vendor hash', () => {
     expect(decideStaffWrite(null)).toEqual({
       kind: 'append',
-      next: { revision: 1, latestVendorHash: null },
+      next: { revision: 1, vendorHashes: {} },
     });
-    expect(decideStaffWrite({ revision: 2, latestVendorHash: 'v' })).toEqual({
+    expect(decideStaffWrite({ revision: 2, vendorHashes: { v: 2 } })).toEqual({
       kind: 'append',
-      next: { revision: 3, latestVendorHash: 'v' },
+      next: { revision: 3, vendorHashes: { v: 2 } },
     });
   });
 });
@@ -98,7 +112,7 @@ describe('writeRevision', () => {
         await super.appendRevision(
           code,
           head,
-          { revision: (head?.revision ?? 0) + 1, latestVendorHash: 'other' },
+          { revision: (head?.revision ?? 0) + 1, vendorHashes: { other: 1 } },
           draft,
         );
         throw new RevisionConflict(code);

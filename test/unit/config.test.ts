@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   loadCallbackSettings,
   loadInternalApiSettings,
+  loadReconcileSettings,
   loadWorkflowSettings,
 } from '../../lib/config.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -76,7 +77,7 @@ describe('settings', () => {
   it('names every problem at once', () => {
     expect(() =>
       loadCallbackSettings({ ALLOW_CALLBACK_SIMULATION: 'maybe', CALLBACK_AUTH: 'none' }),
-    ).toThrow(/ATTEMPTS_TABLE.*REVIEWS_TABLE.*ALLOW_CALLBACK_SIMULATION/);
+    ).toThrow(/ATTEMPTS_TABLE[\s\S]*REVIEWS_TABLE[\s\S]*ALLOW_CALLBACK_SIMULATION/);
   });
 
   it('requires the bus for the workflow and defaults the event source', () => {
@@ -85,12 +86,49 @@ describe('settings', () => {
       eventBusName: 'bus',
       eventSource: 'edx.proctoring',
       requireFailureSecondReviews: true,
+      metricsNamespace: 'ProctoringReviews',
     });
   });
 
-  it('needs only the tables for the internal API', () => {
-    expect(loadInternalApiSettings({ ...tables, LOG_LEVEL: 'debug' })).toMatchObject({
+  it("takes the workflow's metric namespace from the deployment, one per stage", () => {
+    expect(
+      loadWorkflowSettings({
+        ...tables,
+        EVENT_BUS_NAME: 'bus',
+        METRICS_NAMESPACE: 'ProctoringReviews/prod',
+      }),
+    ).toMatchObject({ metricsNamespace: 'ProctoringReviews/prod' });
+  });
+
+  it('needs the tables and a video key for the internal API (the key also signs cursors)', () => {
+    expect(() => loadInternalApiSettings(tables)).toThrow(/VIDEO_URL_KEY is required/);
+    expect(
+      loadInternalApiSettings({ ...tables, LOG_LEVEL: 'debug', VIDEO_URL_KEY_ARN: 'arn:key' }),
+    ).toMatchObject({
       logLevel: 'debug',
+      videoUrlKeys: { kind: 'secrets-manager', secretId: 'arn:key' },
+      videoLinkHtml5: false,
     });
+    expect(() =>
+      loadInternalApiSettings({
+        ...tables,
+        VIDEO_URL_KEY: 'f'.repeat(64),
+        VIDEO_LINK_HTML5: 'yes',
+      }),
+    ).toThrow(/VIDEO_LINK_HTML5 must be true or false/);
+  });
+
+  it('reads the reconciler delay in whole seconds within bounds', () => {
+    const workflow = { ...tables, EVENT_BUS_NAME: 'bus' };
+    expect(loadReconcileSettings(workflow).reconcileAfterSeconds).toBe(300);
+    expect(
+      loadReconcileSettings({ ...workflow, RECONCILE_AFTER_SECONDS: '5' }).reconcileAfterSeconds,
+    ).toBe(5);
+    expect(() => loadReconcileSettings({ ...workflow, RECONCILE_AFTER_SECONDS: '0' })).toThrow(
+      /RECONCILE_AFTER_SECONDS must be at least 1/,
+    );
+    expect(() => loadReconcileSettings({ ...workflow, RECONCILE_AFTER_SECONDS: '5m' })).toThrow(
+      /RECONCILE_AFTER_SECONDS must be a whole number of seconds/,
+    );
   });
 });

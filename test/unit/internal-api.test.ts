@@ -182,7 +182,7 @@ describe('internal API: attempts', () => {
   it('answers 404 not_found for routes it does not serve', async () => {
     const { invoke } = internalApiHarness();
 
-    const response = await invoke(request('GET', '/internal/attempts'));
+    const response = await invoke(request('GET', '/internal/attempts/A/reviews/more'));
 
     expect(response.statusCode).toBe(404);
     expect(json(response)).toEqual({ detail: 'Not found.', code: 'not_found' });
@@ -211,7 +211,7 @@ describe('internal API: staff reviews', () => {
     await store.appendRevision(
       code,
       null,
-      { revision: 1, latestVendorHash: 'h' },
+      { revision: 1, vendorHashes: { h: 1 } },
       {
         source: 'vendor',
         reviewStatus: 'Suspicious',

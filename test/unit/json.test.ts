@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, contentHash, withoutKey } from '../../lib/reviews/json.js';
+import { canonicalJson, contentHash, isJsonObject, withoutKey } from '../../lib/reviews/json.js';
 
 describe('contentHash', () => {
   it('is equal for documents that differ only in key order and white space', () => {
@@ -32,5 +32,42 @@ describe('withoutKey', () => {
 
     expect(JSON.stringify(copy)).toBe('{"z":1,"__proto__":{"polluted":true},"a":2}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('withoutKey: the copy', () => {
+  it('holds ordinary own properties that can be changed and removed like any other', () => {
+    const copy = withoutKey({ a: 1, b: 2 }, 'b');
+
+    expect(Object.getOwnPropertyDescriptor(copy, 'a')).toEqual({
+      value: 1,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(copy).toEqual({ a: 1 });
+  });
+
+  it('is a new object, leaving the original as it was', () => {
+    const original = { a: 1, videoReviewLink: 'u' };
+
+    const copy = withoutKey(original, 'videoReviewLink');
+
+    expect(copy).not.toBe(original);
+    expect(original).toEqual({ a: 1, videoReviewLink: 'u' });
+  });
+});
+
+describe('isJsonObject', () => {
+  it.each([
+    [{}, true],
+    [{ a: 1 }, true],
+    [[], false],
+    [null, false],
+    ['{}', false],
+    [1, false],
+    [undefined, false],
+  ])('%j is a JSON object: %s', (value, expected) => {
+    expect(isJsonObject(value)).toBe(expected);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED, redact } from '../../lib/log.js';
+import { createLogger, REDACTED, redact, shapeOf } from '../../lib/log.js';
+import {
+  attemptRegistration,
+  newAttemptCode,
+  signedCallback,
+  vendorComment,
+  vendorPayload,
+} from '../support/factories.js';
+import { callbackHarness } from '../support/harness.js';
 
 describe('redact', () => {
   it('hides sensitive keys at any depth and keeps the rest', () => {
@@ -75,5 +83,58 @@ describe('createLogger', () => {
         count: 2,
       },
     ]);
+  });
+});
+
+describe('debug logs of a callback', () => {
+  it('show field names and sizes, never comment text or learner data', async () => {
+    // Prepare
+    const { store, invoke, logs } = callbackHarness();
+    const attemptCode = newAttemptCode();
+    await store.registerAttempt(attemptCode, attemptRegistration());
+    const payload = vendorPayload({
+      attemptCode,
+      webCamComments: [vendorComment('Learner held up a note reading SECRET-NOTE-TEXT')],
+    });
+
+    // Act
+    const response = await invoke(signedCallback(payload));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const everything = logs.lines.join('\n');
+    for (const learnerData of [
+      'SECRET-NOTE-TEXT',
+      'Browsing other websites',
+      'learner@example.org',
+      'Lovelace',
+      'Second person visible',
+    ]) {
+      expect(everything).not.toContain(learnerData);
+    }
+    const received = logs.entries().find((entry) => entry.message === 'vendor review received');
+    expect(received).toMatchObject({
+      level: 'debug',
+      bytes: Buffer.byteLength(JSON.stringify(payload)),
+      fields: {
+        webCamComments: 'array(1)',
+        desktopComments: 'array(1)',
+        examTakerEmail: 'string(19)',
+        examMetaData: 'object(10)',
+        reviewStatus: 'string(10)',
+        videoReviewLink: REDACTED,
+      },
+    });
+  });
+
+  it('keep a hostile document small: names cut, at most 50 fields', () => {
+    const document = Object.fromEntries(
+      Array.from({ length: 500 }, (_, index) => [`${'k'.repeat(10_000)}${index}`, 'v'.repeat(1e5)]),
+    );
+
+    const shape = shapeOf(document);
+
+    expect(JSON.stringify(shape).length).toBeLessThan(5_000);
+    expect(Object.keys(shape).length).toBeLessThanOrEqual(51);
   });
 });

@@ -14,6 +14,7 @@ import {
   vendorPayload,
 } from '../support/factories.js';
 import { callbackHarness } from '../support/harness.js';
+import { appendRevision, staffRevision } from '../support/workflow-harness.js';
 
 type Store = AttemptStore & ReviewStore;
 
@@ -47,6 +48,30 @@ describe('review callback: success', () => {
       reviewedBy: null,
       source: 'vendor',
     });
+  });
+
+  it('records when the review was received', async () => {
+    const receivedAt = new Date('2026-01-02T03:04:05.678Z');
+    const { store, invoke } = callbackHarness({ now: () => receivedAt });
+    const attemptCode = await registered(store);
+
+    await invoke(signedCallback(vendorPayload({ attemptCode }), { timestamp: 1_767_323_045 }));
+
+    expect((await store.getLatestRevision(attemptCode))?.receivedAt).toBe(
+      '2026-01-02T03:04:05.678Z',
+    );
+  });
+
+  it('records the current time as received when no clock is given', async () => {
+    const { store, invoke } = callbackHarness();
+    const attemptCode = await registered(store);
+    const before = Date.now();
+
+    await invoke(signedCallback(vendorPayload({ attemptCode })));
+
+    const receivedAt = Date.parse((await store.getLatestRevision(attemptCode))?.receivedAt ?? '');
+    expect(receivedAt).toBeGreaterThanOrEqual(before);
+    expect(receivedAt).toBeLessThanOrEqual(Date.now());
   });
 
   it('parses the body as JSON whatever the Content-Type says', async () => {
@@ -197,6 +222,25 @@ describe('review callback: the video link', () => {
     const latest = await store.getLatestRevision(attemptCode);
     expect(latest?.encryptedVideoUrl).toBeNull();
     expect(JSON.stringify(latest)).not.toContain(VIDEO_LINK);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not a string', 42],
+    ['null', null],
+    ['absent', undefined],
+  ])('stores no encrypted link when the link is %s', async (_case, link) => {
+    const { store, invoke } = callbackHarness();
+    const attemptCode = await registered(store);
+    const payload = { ...vendorPayload({ attemptCode }), videoReviewLink: link };
+    if (link === undefined) delete payload.videoReviewLink;
+
+    const response = await invoke(signedCallback(payload));
+
+    expect(response.statusCode).toBe(200);
+    const latest = await store.getLatestRevision(attemptCode);
+    expect(latest?.encryptedVideoUrl).toBeNull();
+    expect(latest?.rawData).not.toHaveProperty('videoReviewLink');
   });
 
   it('logs neither the link, nor the signature, nor the secret, even at debug level', async () => {
@@ -524,20 +568,32 @@ describe('review callback: re-delivery and updates', () => {
     expect(latest?.comments.map((comment) => comment.comment)).toEqual(['only']);
   });
 
-  it('treats a re-sent older vendor review as the next revision (it is no longer the latest)', async () => {
-    const { store, invoke } = callbackHarness();
-    const attemptCode = await registered(store);
-    const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+  it.each([true, false])(
+    'answers 200 to a re-sent older vendor review and leaves the newer ones in place (updates %s)',
+    async (allowReviewUpdates) => {
+      // Prepare: vendor Clean, vendor Suspicious (updates on) or a staff review (updates off)
+      const { store, invoke } = callbackHarness({ allowReviewUpdates });
+      const attemptCode = await registered(store);
+      const clean = vendorPayload({ attemptCode, reviewStatus: 'Clean' });
+      await invoke(signedCallback(clean));
+      if (allowReviewUpdates) {
+        await invoke(signedCallback(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' })));
+      } else {
+        await appendRevision(store, attemptCode, staffRevision('Suspicious'));
+      }
 
-    await invoke(signedCallback(clean));
-    await invoke(signedCallback(vendorPayload({ attemptCode, reviewStatus: 'Suspicious' })));
-    await invoke(signedCallback(clean));
+      // Act: the first review again, as a late retry or a replay would send it
+      const response = await invoke(signedCallback(clean));
 
-    expect(await store.getLatestRevision(attemptCode)).toMatchObject({
-      revision: 3,
-      reviewStatus: 'Clean',
-    });
-  });
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toBe('"OK"');
+      expect(await store.getLatestRevision(attemptCode)).toMatchObject({
+        revision: 2,
+        reviewStatus: 'Suspicious',
+      });
+    },
+  );
 });
 
 describe('review callback: failures', () => {

@@ -179,6 +179,7 @@ describe('attemptStatusChanged', () => {
     ['the status stayed the same', { fromStatus: 'second_review_required' }],
     ['the attempt is archived', { disposition: 'archived', toStatus: 'submitted' }],
     ['a newer revision was applied', { disposition: 'superseded', toStatus: 'submitted' }],
+    ['the revision was not applied, whatever the statuses say', { disposition: 'archived' }],
   ])('is absent when %s', (_name, overrides) => {
     expect(attemptStatusChanged(facts(), outcome(overrides))).toBeNull();
   });
@@ -208,6 +209,8 @@ describe('supportNotificationRequested', () => {
 
   it.each<[string, Partial<RevisionFacts>, Partial<RevisionOutcome>]>([
     ['a staff revision (edX a4742aa6)', { source: 'staff', reviewedBy: 'staff@example.org' }, {}],
+    ['a staff revision without a reviewer', { source: 'staff', reviewedBy: null }, {}],
+    ['a vendor revision that names a reviewer', { reviewedBy: 'staff@example.org' }, {}],
     ['a Clean review (R1b)', { reviewStatus: 'Clean' }, {}],
     ['a Rules Violation review (R1c)', { reviewStatus: 'Rules Violation' }, {}],
     ['a Not Reviewed review (R1e)', { reviewStatus: 'Not Reviewed' }, {}],
