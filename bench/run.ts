@@ -45,7 +45,7 @@ import { runTask } from './tasks.js';
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 const SETTINGS: BenchSettings = {
-  coldStartRuns: setting('BENCH_COLD_RUNS', 15),
+  coldStartRuns: setting('BENCH_COLD_RUNS', 10),
   coldStartWarmupRounds: 2,
   // Instruction counts (valgrind) do not move with the machine's load, but take minutes.
   coldStartInstructions: process.env.BENCH_INSTRUCTIONS === '1',
