@@ -138,6 +138,7 @@ export function forget(store: MemoryStore, attemptCode: string): void {
   store.revisions.delete(attemptCode);
   store.applied.delete(attemptCode);
   store.outcomes.delete(attemptCode);
+  store.statusChangedAt.delete(attemptCode);
 }
 
 /** Prints a task's result as the last stdout line, for `runTask` to read. */

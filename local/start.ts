@@ -33,6 +33,7 @@ import { type ApiRoute, type LocalApi, type ProxyHandler, startLocalApi } from '
 import { lockDataDir } from './data-dir-lock.js';
 import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-proxy.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
+import { EngineGate } from './dynamodb/engine-gate.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
 import { type FunctionPool, type FunctionPoolStats, functionPool } from './function-pool.js';
@@ -60,14 +61,11 @@ const REGION = 'us-east-1';
 export const DEFAULT_FUNCTION_CONCURRENCY = 10;
 
 /**
- * Requests the background functions (stream consumers, scheduled ones) may have at DynamoDB Local
- * at once. In AWS the table serves every function without one slowing another; locally one engine
- * on a developer machine serves them all, and a parallel workflow (ten batches, each working on
- * many attempts) would crowd out the requests a caller is waiting on until those ran past their
- * function's timeout. Capped, the workflow still keeps the engine busy (it hardly serves more at
- * higher concurrency) and the API functions' requests get through.
+ * Requests the functions may have in DynamoDB Local at once, shared in turns between the API
+ * functions and the background ones (see `local/dynamodb/engine-gate.ts`). The engine answers no
+ * faster with more in flight; a few keep it busy.
  */
-export const BACKGROUND_ENGINE_SHARE = 4;
+export const ENGINE_REQUESTS_IN_FLIGHT = 8;
 
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {
@@ -340,21 +338,23 @@ export async function startLocalStack(
     });
     await ensureTables(dynamo.endpoint, plan);
     // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
-    // one for the functions behind the API, one for the background ones, whose share is capped.
+    // one for the functions behind the API, one for the background ones, taking turns.
+    const gate = new EngineGate(ENGINE_REQUESTS_IN_FLIGHT);
     const proxy: DynamoDbProxy = await startDynamoDbProxy({
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
       random: faults.random,
+      gate: { gate, lane: 'api' },
     });
     stops.push(() => proxy.stop());
     const streamProxy: DynamoDbProxy = await startDynamoDbProxy({
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
       random: faults.random,
-      maxInFlight: BACKGROUND_ENGINE_SHARE,
+      gate: { gate, lane: 'background' },
     });
     stops.push(() => streamProxy.stop());
-    // Nobody waits on the stream consumers or the scheduled functions: they take the capped share.
+    // Nobody waits on the stream consumers or the scheduled functions: the background lane.
     const background = new Set([
       ...plan.streamMappings.map((mapping) => mapping.functionKey),
       ...plan.schedules.map((schedule) => schedule.functionKey),

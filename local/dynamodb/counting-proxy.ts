@@ -1,4 +1,5 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { EngineGate } from './engine-gate.js';
 
 /**
  * A pass-through in front of DynamoDB Local for the functions' requests: it counts them by
@@ -11,8 +12,8 @@ export interface DynamoDbProxyOptions {
   /** Probability of answering a request with `ProvisionedThroughputExceededException`. */
   throttle?: number;
   random?: () => number;
-  /** At most this many requests reach the engine at once; the others wait, in order. */
-  maxInFlight?: number;
+  /** Shares the engine with the other proxies (see `engine-gate.ts`), as lane `lane`. */
+  gate?: { gate: EngineGate; lane: string };
 }
 
 export interface DynamoDbProxy {
@@ -40,19 +41,11 @@ export async function startDynamoDbProxy(options: DynamoDbProxyOptions): Promise
   const random = options.random ?? Math.random;
   const requests: Record<string, number> = {};
   let throttled = 0;
-  let inFlight = 0;
-  const waiting: (() => void)[] = [];
   const slot = async () => {
-    if (options.maxInFlight === undefined || inFlight < options.maxInFlight) {
-      inFlight++;
-      return;
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    if (options.gate) await options.gate.gate.enter(options.gate.lane);
   };
   const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else inFlight--;
+    options.gate?.gate.leave();
   };
 
   const server = createServer((request, response) => {
