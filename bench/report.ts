@@ -33,6 +33,15 @@ export interface CpuResult {
     eventsPerRecord: number;
     publishCallsPerRecord: number;
   };
+  /** Full stream batches through finish-review and the real publisher: PutEvents calls counted. */
+  fullBatches: {
+    batches: number;
+    batchSize: number;
+    putEventsCalls: number;
+    eventEntries: number;
+    /** The fewest calls the limits allow (each batch's events in calls of 10). */
+    minimumCalls: number;
+  };
 }
 
 export interface BenchSettings {
@@ -255,6 +264,11 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push(
     'CPU per review is process CPU time (user + system, garbage collection included) over the measured invocations.',
+  );
+  out.push('');
+  const full = callbackCpu.fullBatches;
+  out.push(
+    `Full stream batches: ${full.batches} batches of ${full.batchSize} records (the deployed batch size) through finish-review, with the real EventBridge publisher in front of a PutEvents stand-in that accepts everything: ${full.putEventsCalls} PutEvents calls for ${full.eventEntries} events, ${((10 * full.putEventsCalls) / Math.max(full.eventEntries, 1)).toFixed(2)} per 10 events; the fewest the limits allow is ${full.minimumCalls} (each batch's events in calls of ten, its last call partly filled).`,
   );
   out.push('');
 

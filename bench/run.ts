@@ -134,6 +134,7 @@ async function main(): Promise<void> {
     environment: {
       BENCH_WARMUP: String(SETTINGS.cpuWarmup),
       BENCH_REVIEWS: String(SETTINGS.cpuReviews),
+      BENCH_STREAM_BATCH_SIZE: String(deployedShape().streamBatchSize),
     },
     progress,
   });
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
   };
   const cost = costPerMillion(costInputs);
 
-  const goals = evaluateGoals({ coldStart, pipeline, burst, raw, memory });
+  const goals = evaluateGoals({ coldStart, pipeline, burst, raw, memory, callbackCpu });
   const finished = Date.now();
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),

@@ -62,10 +62,11 @@ export const DEFAULT_FUNCTION_CONCURRENCY = 10;
 
 /**
  * Requests the functions may have in DynamoDB Local at once, shared in turns between the API
- * functions and the background ones (see `local/dynamodb/engine-gate.ts`). The engine answers no
- * faster with more in flight; a few keep it busy.
+ * functions and the background ones (see `local/dynamodb/engine-gate.ts`). In the benchmark the
+ * pipeline kept up with 0.74 × the engine's raw throughput at 16, against 0.65 × at 8; more would
+ * only queue inside the engine, ahead of the requests a caller waits on.
  */
-export const ENGINE_REQUESTS_IN_FLIGHT = 8;
+export const ENGINE_REQUESTS_IN_FLIGHT = 16;
 
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {

@@ -2,9 +2,15 @@
  * The callback's CPU cost per review, in a fresh process: the real handler with the in-memory
  * store, signed base64 events as API Gateway delivers them, logs formatted at the deployed level
  * and counted. Then the finish-review handler on each review's stream record (one record per
- * invocation). Preparation (registration, signing, record building) is not timed.
+ * invocation). Preparation (registration, signing, record building) is not timed. Last, full
+ * stream batches (the deployed batch size) through finish-review with the real EventBridge
+ * publisher in front of a PutEvents stand-in that accepts everything and counts the calls.
  */
 import { performance } from 'node:perf_hooks';
+import type { PutEventsCommand, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
+import { EventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
+import { silentLogger } from '../../lib/log.js';
+import { createMetrics } from '../../lib/metrics.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import { lambdaContext } from '../../local/api/lambda-context.js';
 import {
@@ -91,6 +97,55 @@ for (let done = 0; done < reviews; done += batchSize) {
   progress(`callback CPU: ${Math.min(done + batchSize, reviews)}/${reviews} reviews`);
 }
 
+/** Counts PutEvents calls and entries, and accepts every entry. */
+const putEvents = {
+  calls: 0,
+  entries: 0,
+  async send(command: PutEventsCommand): Promise<PutEventsCommandOutput> {
+    const count = command.input.Entries?.length ?? 0;
+    putEvents.calls++;
+    putEvents.entries += count;
+    return {
+      $metadata: {},
+      FailedEntryCount: 0,
+      Entries: Array.from({ length: count }, (_, index) => ({ EventId: `event-${index}` })),
+    };
+  },
+};
+const fullBatchSize = Number(process.env.BENCH_STREAM_BATCH_SIZE ?? 50);
+const fullBatches = Number(process.env.BENCH_FULL_BATCHES ?? 20);
+const batchWorkflow = finishReviewHandler(
+  store,
+  new EventBridgePublisher({
+    client: putEvents,
+    eventBusName: 'bench-bus',
+    source: 'edx.proctoring',
+    log: silentLogger,
+    metrics: createMetrics({ sink: () => {} }),
+  }),
+  new LogCounter(),
+);
+/** The fewest calls the limits allow: each batch's events in calls of 10, the last one partial. */
+let minimumCalls = 0;
+for (let index = 0; index < fullBatches; index++) {
+  const first = warmup + reviews + index * fullBatchSize;
+  const prepared = [];
+  for (let offset = 0; offset < fullBatchSize; offset++) {
+    const review = await preparedReview(store, first + offset);
+    assertAccepted(await callback(review.event, callbackContext), review.attemptCode);
+    prepared.push(review);
+  }
+  const entriesBefore = putEvents.entries;
+  const response = await batchWorkflow(
+    { Records: prepared.map(({ attemptCode }) => revisionRecord(store, attemptCode)) },
+    workflowContext,
+  );
+  if (response.batchItemFailures.length > 0) throw new Error('finish-review reported a failure');
+  minimumCalls += Math.ceil((putEvents.entries - entriesBefore) / 10);
+  for (const { attemptCode } of prepared) forget(store, attemptCode);
+}
+progress(`callback CPU: ${fullBatches} full batches of ${fullBatchSize} records`);
+
 reportResult({
   warmup,
   reviews,
@@ -108,5 +163,12 @@ reportResult({
     logLinesPerRecord: (workflowLogs.lines - before.workflowLogLines) / reviews,
     eventsPerRecord: (publisher.events - before.events) / reviews,
     publishCallsPerRecord: (publisher.calls - before.calls) / reviews,
+  },
+  fullBatches: {
+    batches: fullBatches,
+    batchSize: fullBatchSize,
+    putEventsCalls: putEvents.calls,
+    eventEntries: putEvents.entries,
+    minimumCalls,
   },
 });
