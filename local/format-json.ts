@@ -9,7 +9,7 @@ const INDENT = '  ';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function isScalar(value: Json): boolean {
+function isScalar(value: Json): value is null | boolean | number | string {
   return value === null || typeof value !== 'object';
 }
 
