@@ -395,8 +395,9 @@ describe('the functions answer what the route table documents', () => {
       // Assess: a documented status, and a body its schema accepts without dropping anything.
       const answer = routeById(scenario.operationId).answers[response.statusCode];
       expect(answer, `status ${response.statusCode} is documented`).toBeDefined();
-      const body = JSON.parse(response.body) as unknown;
-      expect(answer?.body?.parse(body)).toEqual(body);
+      const body = answer?.body ? (JSON.parse(response.body) as unknown) : undefined;
+      if (answer?.body) expect(answer.body.parse(body)).toEqual(body);
+      else expect(response.body ?? '').toBe('');
       for (const name of Object.keys(answer?.headers ?? {})) {
         expect(Object.keys(response.headers ?? {}).map((key) => key.toLowerCase())).toContain(
           name.toLowerCase(),
