@@ -107,17 +107,14 @@ const LABELS: Record<string, string> = {
   serviceSchemasOnly: 'probe: zod + the service schemas',
 };
 
-export function renderMarkdown(report: BenchReport): string {
-  const { coldStart, callbackCpu, pipeline, raw, cost, memory } = report;
-  const reference = coldStart.results.find((result) => result.key === 'naiveReference');
+/** The run's machine and the goals table: what `npm run bench` prints when it is done. */
+export function renderSummary(report: BenchReport): string {
   const out: string[] = [];
-  out.push(`# proctoring-reviews benchmark, ${report.startedAt.slice(0, 10)}`);
-  out.push('');
   out.push(
     [
       `Run ${report.startedAt} → ${report.finishedAt} (${report.durationSeconds.toFixed(0)} s) on ${report.machine.cores} × ${report.machine.cpu}, ${report.machine.memoryGb.toFixed(0)} GB, ${report.machine.os}, Node ${report.machine.node}.`,
       `Commit ${report.commit ?? 'unknown'}${report.uncommittedFiles > 0 ? ` with ${report.uncommittedFiles} uncommitted file(s)` : ''}.`,
-      `Load average before ${report.machine.loadBefore.map((value) => value.toFixed(2)).join(' / ')}, after ${report.machine.loadAfter.map((value) => value.toFixed(2)).join(' / ')} (1/5/15 min): other work on the machine shows up as spread in every timing below.`,
+      `Load average before ${report.machine.loadBefore.map((value) => value.toFixed(2)).join(' / ')}, after ${report.machine.loadAfter.map((value) => value.toFixed(2)).join(' / ')} (1/5/15 min): other work on the machine shows up as spread in every timing.`,
     ].join(' '),
   );
   out.push('');
@@ -134,6 +131,16 @@ export function renderMarkdown(report: BenchReport): string {
       ]),
     ),
   );
+  return out.join('\n');
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const { coldStart, callbackCpu, pipeline, raw, cost, memory } = report;
+  const reference = coldStart.results.find((result) => result.key === 'naiveReference');
+  const out: string[] = [];
+  out.push(`# proctoring-reviews benchmark, ${report.startedAt.slice(0, 10)}`);
+  out.push('');
+  out.push(renderSummary(report));
   out.push('');
 
   out.push('## 1. Bundles and cold-start proxy');

@@ -31,7 +31,13 @@ import {
   replayRaw,
   serviceTables,
 } from './raw-dynamodb.js';
-import { type BenchReport, type BenchSettings, type CpuResult, renderMarkdown } from './report.js';
+import {
+  type BenchReport,
+  type BenchSettings,
+  type CpuResult,
+  renderMarkdown,
+  renderSummary,
+} from './report.js';
 import { runTask } from './tasks.js';
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -250,10 +256,10 @@ async function main(): Promise<void> {
     await writeFile(join(RESULTS, `${name}.json`), json);
   }
   progress(`done in ${report.durationSeconds.toFixed(0)} s`);
-  for (const goal of goals) {
-    progress(`${goal.met ? 'MET    ' : 'NOT MET'} ${goal.goal}: ${goal.measured} (${goal.target})`);
-  }
-  progress(`report: ${relative(process.cwd(), join(RESULTS, `report-${stamp}.md`))}`);
+  // The summary is the result, so it goes to stdout (progress stays on stderr).
+  process.stdout.write(
+    `${renderSummary(report)}\n\nFull report: ${relative(process.cwd(), join(RESULTS, `report-${stamp}.md`))}\n`,
+  );
 }
 
 main().catch(async (error: unknown) => {

@@ -284,6 +284,8 @@ describe('stateful stack', () => {
     const { stateful } = prod.stacks;
     prod.stateful.hasResourceProperties('AWS::Events::EventBusPolicy', {
       EventBusName: resolved(stateful, stateful.eventBus.eventBusName),
+      // The policy is a statement, not the deprecated Principal/Action/Condition properties.
+      Principal: Match.absent(),
       Statement: Match.objectLike({
         Effect: 'Allow',
         Action: CONSUMER_RULE_ACTIONS,
