@@ -13,9 +13,18 @@ export const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 export const REFERENCE_ENTRY = 'bench/reference/naive-handler.ts';
 export const REFERENCE_KEY = 'naiveReference';
 
-/** Probes that explain the figures; measured like the bundles, never compared against a goal. */
+/**
+ * Each function's floor: a bundle of only the AWS SDK clients and commands that function sends,
+ * built the same way. What a function loads beyond its floor is the service's own cost.
+ */
+export const FLOORS = {
+  reviewCallback: { key: 'floorReviewCallback', entry: 'bench/reference/floor-review-callback.ts' },
+  internalApi: { key: 'floorInternalApi', entry: 'bench/reference/floor-internal-api.ts' },
+  finishReview: { key: 'floorFinishReview', entry: 'bench/reference/floor-finish-review.ts' },
+} as const;
+
+/** A probe that explains the figures: zod and the service's schemas, no SDK; never a goal. */
 export const PROBES = {
-  dynamoDbClientOnly: 'bench/reference/dynamodb-client-only.ts',
   serviceSchemasOnly: 'bench/reference/service-schemas-only.ts',
 } as const;
 
@@ -175,10 +184,11 @@ async function synthesizedAssetHashes(): Promise<Set<string> | null> {
   return hashes.size > 0 ? hashes : null;
 }
 
-/** Every deployed function's bundle, the naive reference and the probes, all from `BUNDLING`. */
+/** Every deployed function's bundle, its floor, the naive reference and the probe, from `BUNDLING`. */
 export async function buildAllBundles(outRoot: string): Promise<BundleInfo[]> {
   const entries: [string, string][] = [
     ...Object.entries(FUNCTION_ENTRIES),
+    ...Object.values(FLOORS).map((floor): [string, string] => [floor.key, floor.entry]),
     [REFERENCE_KEY, REFERENCE_ENTRY],
     ...Object.entries(PROBES),
   ];

@@ -43,6 +43,12 @@ export class CountingPublisher implements EventPublisher {
     this.calls++;
     this.events += events.length;
   }
+  async publishGroups(groups: readonly (readonly WorkflowEvent[])[]) {
+    const events = groups.reduce((total, group) => total + group.length, 0);
+    this.calls += Math.ceil(events / 10);
+    this.events += events;
+    return new Map<number, Error>();
+  }
 }
 
 export function callbackHandler(store: MemoryStore, logs: LogCounter) {

@@ -187,12 +187,12 @@ async function settledMetrics(stack: RunningStack, quietMs = 150): Promise<Local
   }
 }
 
-interface PreparedCallback {
+export interface PreparedCallback {
   attemptCode: string;
   index: number;
 }
 
-async function registerAll(
+export async function registerAll(
   stack: RunningStack,
   count: number,
   concurrency: number,
@@ -216,7 +216,7 @@ async function registerAll(
   return prepared;
 }
 
-async function sendCallback(stack: RunningStack, prepared: PreparedCallback) {
+export async function sendCallback(stack: RunningStack, prepared: PreparedCallback) {
   // Signed just before sending, as a vendor does; the signing is the vendor's cost, not timed.
   const { body, headers } = signed(
     vendorPayload(prepared.attemptCode, prepared.index),
@@ -478,4 +478,84 @@ export async function runPipeline(
   } finally {
     await tail.stop();
   }
+}
+
+export interface BurstResult {
+  reviews: number;
+  concurrency: number;
+  accepted: number;
+  rejected: Record<string, number>;
+  /** First callback sent to last answer, ms. */
+  sendingMs: number;
+  /** Callback sent to its `review_received` event on the bus, ms. */
+  reviewToEventMs: Spread;
+  /** Callback answered to its event: the workflow's share of the above, ms. */
+  answerToEventMs: Spread;
+  eventsMissing: number;
+  putEventsCalls: number;
+  eventEntries: number;
+  streamInvocations: number;
+  streamRecords: number;
+  /** DynamoDB requests per review, callback and workflow together. */
+  dynamodbPerReview: OperationCounts;
+}
+
+/**
+ * An exam-end burst: `prepared` callbacks sent with `concurrency` in flight, each timed from its
+ * sending to its `review_received` event on the bus, with the requests the burst caused.
+ */
+export async function runBurst(
+  stack: RunningStack,
+  tail: EventTail,
+  prepared: PreparedCallback[],
+  concurrency: number,
+): Promise<BurstResult> {
+  const before = await settledMetrics(stack);
+  const sent = new Map<string, number>();
+  const answered = new Map<string, number>();
+  const rejected: Record<string, number> = {};
+  let accepted = 0;
+  const started = performance.now();
+  let lastAnswer = started;
+  await pool(prepared, concurrency, async (review) => {
+    const answer = await sendCallback(stack, review);
+    sent.set(review.attemptCode, answer.sent);
+    answered.set(review.attemptCode, answer.answered);
+    lastAnswer = Math.max(lastAnswer, answer.answered);
+    if (answer.status === 200) accepted++;
+    else {
+      const key = `${answer.status} ${answer.text.slice(0, 80)}`;
+      rejected[key] = (rejected[key] ?? 0) + 1;
+    }
+  });
+  const deadline = performance.now() + 120_000;
+  const missing = () => prepared.filter((review) => !tail.seen.has(review.attemptCode)).length;
+  while (missing() > 0 && performance.now() < deadline) await sleep(20);
+  const after = await settledMetrics(stack);
+  const delta = metricsDelta(before, after);
+  const reviewToEvent = prepared.flatMap((review) => {
+    const seen = tail.seen.get(review.attemptCode);
+    const at = sent.get(review.attemptCode);
+    return seen === undefined || at === undefined ? [] : [seen - at];
+  });
+  const answerToEvent = prepared.flatMap((review) => {
+    const seen = tail.seen.get(review.attemptCode);
+    const at = answered.get(review.attemptCode);
+    return seen === undefined || at === undefined ? [] : [seen - at];
+  });
+  return {
+    reviews: prepared.length,
+    concurrency,
+    accepted,
+    rejected,
+    sendingMs: lastAnswer - started,
+    reviewToEventMs: spread(reviewToEvent),
+    answerToEventMs: spread(answerToEvent),
+    eventsMissing: missing(),
+    putEventsCalls: delta.putEventsCalls,
+    eventEntries: delta.entries,
+    streamInvocations: delta.streamInvocations,
+    streamRecords: delta.streamRecords,
+    dynamodbPerReview: scaled(delta.dynamodb, prepared.length),
+  };
 }

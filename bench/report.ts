@@ -1,5 +1,6 @@
 import type { BundleInfo } from './bundles.js';
-import type { ColdStartReport } from './cold-start.js';
+import { FLOORS, REFERENCE_KEY } from './bundles.js';
+import { type ColdStartReport, loadRatio } from './cold-start.js';
 import {
   type CostInputs,
   type CostLine,
@@ -10,7 +11,7 @@ import {
   type RequestUnits,
 } from './cost.js';
 import { describe, type GOALS, type GoalResult, type MemoryResult } from './goals.js';
-import { type PipelineResult, totalRequests } from './pipeline.js';
+import { type BurstResult, type PipelineResult, totalRequests } from './pipeline.js';
 import type { RawResult } from './raw-dynamodb.js';
 import type { Spread } from './stats.js';
 
@@ -37,6 +38,7 @@ export interface CpuResult {
 export interface BenchSettings {
   coldStartRuns: number;
   coldStartWarmupRounds: number;
+  coldStartInstructions: boolean;
   cpuWarmup: number;
   cpuReviews: number;
   memoryReviews: number;
@@ -45,6 +47,8 @@ export interface BenchSettings {
   pipelineReviews: number;
   pipelineConcurrency: number;
   pipelineWarmup: number;
+  burstReviews: number;
+  burstConcurrency: number;
   calibrationReviews: number;
   rawWarmup: number;
   reviewsPerMonth: number;
@@ -72,6 +76,7 @@ export interface BenchReport {
   callbackCpu: CpuResult;
   memory: { flat: MemoryResult; control: MemoryResult };
   pipeline: PipelineResult;
+  burst: BurstResult;
   raw: RawResult;
   cost: {
     inputs: CostInputs;
@@ -103,18 +108,39 @@ const LABELS: Record<string, string> = {
   internalApi: 'internal-api',
   finishReview: 'finish-review',
   naiveReference: 'naive reference',
-  dynamoDbClientOnly: 'probe: DynamoDB client only',
+  floorReviewCallback: 'floor: review-callback',
+  floorInternalApi: 'floor: internal-api',
+  floorFinishReview: 'floor: finish-review',
   serviceSchemasOnly: 'probe: zod + the service schemas',
 };
 
-/** The run's machine and the goals table: what `npm run bench` prints when it is done. */
+/** The goals as a table: the summary printed on stdout and heading the report. */
 export function renderSummary(report: BenchReport): string {
+  return [
+    `proctoring-reviews benchmark ${report.startedAt} (${report.durationSeconds.toFixed(0)} s, load average ${report.machine.loadBefore[0]?.toFixed(1)} → ${report.machine.loadAfter[0]?.toFixed(1)} on ${report.machine.cores} cores)`,
+    '',
+    table(
+      ['goal', 'target', 'measured', 'verdict'],
+      report.goals.map((goal) => [
+        goal.goal,
+        goal.target,
+        goal.measured,
+        goal.met ? '**met**' : '**not met**',
+      ]),
+    ),
+  ].join('\n');
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const { coldStart, callbackCpu, pipeline, raw, cost, memory } = report;
   const out: string[] = [];
+  out.push(`# proctoring-reviews benchmark, ${report.startedAt.slice(0, 10)}`);
+  out.push('');
   out.push(
     [
       `Run ${report.startedAt} → ${report.finishedAt} (${report.durationSeconds.toFixed(0)} s) on ${report.machine.cores} × ${report.machine.cpu}, ${report.machine.memoryGb.toFixed(0)} GB, ${report.machine.os}, Node ${report.machine.node}.`,
       `Commit ${report.commit ?? 'unknown'}${report.uncommittedFiles > 0 ? ` with ${report.uncommittedFiles} uncommitted file(s)` : ''}.`,
-      `Load average before ${report.machine.loadBefore.map((value) => value.toFixed(2)).join(' / ')}, after ${report.machine.loadAfter.map((value) => value.toFixed(2)).join(' / ')} (1/5/15 min): other work on the machine shows up as spread in every timing.`,
+      `Load average before ${report.machine.loadBefore.map((value) => value.toFixed(2)).join(' / ')}, after ${report.machine.loadAfter.map((value) => value.toFixed(2)).join(' / ')} (1/5/15 min): other work on the machine shows up as spread in every timing below.`,
     ].join(' '),
   );
   out.push('');
@@ -131,58 +157,57 @@ export function renderSummary(report: BenchReport): string {
       ]),
     ),
   );
-  return out.join('\n');
-}
-
-export function renderMarkdown(report: BenchReport): string {
-  const { coldStart, callbackCpu, pipeline, raw, cost, memory } = report;
-  const reference = coldStart.results.find((result) => result.key === 'naiveReference');
-  const out: string[] = [];
-  out.push(`# proctoring-reviews benchmark, ${report.startedAt.slice(0, 10)}`);
-  out.push('');
-  out.push(renderSummary(report));
   out.push('');
 
-  out.push('## 1. Bundles and cold-start proxy');
+  out.push('## 1. Bundles and cold start');
   out.push('');
   out.push(
-    'Each bundle is built with esbuild from `BUNDLING` in `cdk/service-function.ts`, translated the way `NodejsFunction` does (ESM, minified, SDK bundled, node24 target, source map, createRequire banner, module-first main fields). The naive reference (`bench/reference/naive-handler.ts`: `@middy/core` plus a `DynamoDBClient` and an `EventBridgeClient` constructed at module scope) is built in the same run with the same settings.',
+    'Each bundle is built with esbuild from `BUNDLING` in `cdk/service-function.ts`, translated the way `NodejsFunction` does (ESM, minified, SDK bundled, node24 target, source map, createRequire banner, module-first main fields). Beside each function, its **floor**: a bundle of only the AWS SDK clients and commands that function sends, constructed as the function constructs them (`bench/reference/floor-*.ts`); and the **naive reference** (`bench/reference/naive-handler.ts`: middy, a `DynamoDBClient` with `GetItem` and an `EventBridgeClient` with `PutEvents`, both at module scope). All are built in the same run with the same settings.',
   );
   out.push('');
   out.push(
-    `Cold-start proxy: wall time of \`node <bundle>\` in a fresh process with the function's environment (table and bus names, inline secrets, \`AWS_REGION\`, the deployed \`LOG_LEVEL\` and \`NODE_OPTIONS=${coldStart.environment.NODE_OPTIONS}\`), minus the bare start (\`node\` on an empty module, same options): ${coldStart.runs} runs each after ${coldStart.warmupRounds} discarded rounds, every round in a fresh random order. Bare start: median ${ms(coldStart.bare.median)} (p25 ${ms(coldStart.bare.p25)}, p75 ${ms(coldStart.bare.p75)}).`,
+    `Load: a fresh node imports the bundle with the function's environment as deployed (table and bus names, inline secrets, \`AWS_REGION\`, \`LOG_LEVEL\`, \`NODE_OPTIONS=${coldStart.environment.NODE_OPTIONS}\`) and reports the CPU time (user + system, all threads) and wall time of that import alone; ${coldStart.runs} runs per bundle and node after ${coldStart.warmupRounds} discarded rounds, every round in a fresh random order. CPU time is the verdict: on a shared machine wall time measures the scheduler as much as the code.${coldStart.nodes.some((node) => node.results.some((result) => result.instructions !== undefined)) ? " Instructions: valgrind (cachegrind) count of the same import, minus an empty module's, once per bundle; it does not move with the machine's load." : ''}`,
   );
   out.push('');
-  out.push(
-    table(
-      [
-        'bundle',
-        'bytes',
-        'gzip -9',
-        'source map',
-        'process median (p25–p75)',
-        'load overhead median (p25–p75)',
-        'vs reference',
-      ],
-      report.bundles.map((bundle) => {
-        const result = coldStart.results.find((candidate) => candidate.key === bundle.key);
-        return [
-          LABELS[bundle.key] ?? bundle.key,
-          int(bundle.bytes),
-          int(bundle.gzipBytes),
-          int(bundle.sourceMapBytes),
-          result
-            ? `${ms(result.process.median)} (${result.process.p25.toFixed(1)}–${result.process.p75.toFixed(1)})`
-            : '',
-          result
-            ? `${ms(result.overheadMs)} (${result.overheadP25Ms.toFixed(1)}–${result.overheadP75Ms.toFixed(1)})`
-            : '',
-          result && reference ? `${(result.overheadMs / reference.overheadMs).toFixed(2)} ×` : '',
-        ];
-      }),
-    ),
-  );
-  out.push('');
+  for (const node of coldStart.nodes) {
+    out.push(
+      `Node ${node.version} (${node.label === 'node24' ? "the Lambda runtime's major" : 'the local Node'}):`,
+    );
+    out.push('');
+    out.push(
+      table(
+        [
+          'bundle',
+          'bytes',
+          'load CPU median (p25–p75)',
+          'load wall median',
+          'instructions',
+          'vs its floor',
+          'vs naive',
+        ],
+        node.results.map((result) => {
+          const bundle = report.bundles.find((candidate) => candidate.key === result.key);
+          const floor = FLOORS[result.key as keyof typeof FLOORS]?.key;
+          const overFloor = floor ? loadRatio(node, result.key, floor) : undefined;
+          const overNaive = loadRatio(node, result.key, REFERENCE_KEY);
+          const ratio = (value: { cpu: number; instructions?: number | undefined } | undefined) =>
+            value
+              ? `${value.cpu.toFixed(2)} ×${value.instructions !== undefined ? ` (${value.instructions.toFixed(3)} × instr.)` : ''}`
+              : '';
+          return [
+            LABELS[result.key] ?? result.key,
+            bundle ? int(bundle.bytes) : '',
+            `${ms(result.cpuMs.median)} (${result.cpuMs.p25.toFixed(1)}–${result.cpuMs.p75.toFixed(1)})`,
+            ms(result.wallMs.median),
+            result.instructions !== undefined ? `${(result.instructions / 1e6).toFixed(1)} M` : '',
+            ratio(overFloor),
+            ratio(overNaive),
+          ];
+        }),
+      ),
+    );
+    out.push('');
+  }
   const checked = report.bundles.filter((bundle) => bundle.identicalToSynthesizedAsset !== null);
   out.push(
     checked.length === 0
@@ -320,9 +345,48 @@ export function renderMarkdown(report: BenchReport): string {
   if (run.eventsAtLastAnswer < pipeline.reviews * 0.5) {
     out.push('');
     out.push(
-      `The workflow fell behind during the burst: one stream shard is read by one serial consumer (as deployed, parallelization factor 1, records one at a time), and while ${pipeline.concurrency} callbacks kept DynamoDB Local busy it completed only ${int(run.eventsAtLastAnswer)} reviews; the rest came after the last callback, at ${run.drainPerSecond.toFixed(1)} records/s. Review-to-event times above are mostly that backlog.`,
+      `The workflow fell behind: it completed ${int(run.eventsAtLastAnswer)} reviews while the callbacks were arriving and the rest afterwards, at ${run.drainPerSecond.toFixed(1)} records/s. Review-to-event times above are mostly that backlog.`,
     );
   }
+  out.push('');
+
+  const burst = report.burst;
+  out.push('### Burst');
+  out.push('');
+  out.push(
+    `After the timed run, on the same stack: ${int(burst.reviews)} newly registered attempts get their callback with ${burst.concurrency} in flight, an exam's end. Each review is timed from sending its callback to its \`review_received\` envelope in \`events.jsonl\`.`,
+  );
+  out.push('');
+  out.push(
+    table(
+      ['measure', 'value'],
+      [
+        [
+          'callbacks accepted',
+          `${int(burst.accepted)} of ${int(burst.reviews)}${Object.keys(burst.rejected).length ? ` (rejected: ${JSON.stringify(burst.rejected)})` : ''}`,
+        ],
+        ['sending all callbacks took', `${(burst.sendingMs / 1000).toFixed(2)} s`],
+        [
+          'review-to-event p50 / p99 / max',
+          `${ms(burst.reviewToEventMs.median)} / ${ms(burst.reviewToEventMs.p99)} / ${ms(burst.reviewToEventMs.max)}`,
+        ],
+        [
+          "callback answered → event p50 / p99 (the workflow's share)",
+          `${ms(burst.answerToEventMs.median)} / ${ms(burst.answerToEventMs.p99)}`,
+        ],
+        ['events missing after 120 s', String(burst.eventsMissing)],
+        ['workflow invocations / records', `${burst.streamInvocations} / ${burst.streamRecords}`],
+        [
+          'PutEvents calls / event entries',
+          `${burst.putEventsCalls} / ${burst.eventEntries} (${((10 * burst.putEventsCalls) / Math.max(burst.eventEntries, 1)).toFixed(2)} calls per 10 events)`,
+        ],
+        [
+          'DynamoDB requests per review',
+          `${totalRequests(burst.dynamodbPerReview).toFixed(2)}: ${describe(burst.dynamodbPerReview)}`,
+        ],
+      ],
+    ),
+  );
   out.push('');
 
   out.push('## 4. Requests per review and AWS cost per million reviews');

@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildAllBundles, REPOSITORY_ROOT } from './bundles.js';
-import { measureColdStarts } from './cold-start.js';
+import { measureColdStarts, valgrindAvailable } from './cold-start.js';
 import {
   accessLogBytes,
   costPerMillion,
@@ -23,7 +23,8 @@ import {
 } from './cost.js';
 import { evaluateGoals, GOALS, type MemoryResult } from './goals.js';
 import { startStack } from './local-stack.js';
-import { runPipeline } from './pipeline.js';
+import { node24 } from './node24.js';
+import { EventTail, registerAll, runBurst, runPipeline } from './pipeline.js';
 import {
   engineClient,
   readStoredReviews,
@@ -43,18 +44,23 @@ import { runTask } from './tasks.js';
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 const SETTINGS: BenchSettings = {
-  coldStartRuns: setting('BENCH_COLD_RUNS', 25),
-  coldStartWarmupRounds: 3,
+  coldStartRuns: setting('BENCH_COLD_RUNS', 15),
+  coldStartWarmupRounds: 2,
+  // Instruction counts (valgrind) do not move with the machine's load, but take minutes.
+  coldStartInstructions: process.env.BENCH_INSTRUCTIONS === '1',
   cpuWarmup: setting('BENCH_CPU_WARMUP', 2_000),
   cpuReviews: setting('BENCH_CPU_REVIEWS', 20_000),
   memoryReviews: setting('BENCH_MEMORY_REVIEWS', 10_000),
   memoryWarmup: setting('BENCH_MEMORY_WARMUP', 3_000),
   // Ten samples whatever the size, so a quick run still fits a line (1,000 by default).
   memorySampleEvery: Math.max(1, Math.floor(setting('BENCH_MEMORY_REVIEWS', 10_000) / 10)),
-  pipelineReviews: setting('BENCH_E2E_REVIEWS', 2_000),
+  pipelineReviews: setting('BENCH_E2E_REVIEWS', 1_000),
   // Below the callback's default reserved concurrency (20), as a vendor flood would be capped.
   pipelineConcurrency: setting('BENCH_E2E_CONCURRENCY', 16),
-  pipelineWarmup: setting('BENCH_E2E_WARMUP', 300),
+  pipelineWarmup: setting('BENCH_E2E_WARMUP', 200),
+  // An exam's end: many reviews at once, each timed to its event on the bus.
+  burstReviews: setting('BENCH_BURST_REVIEWS', 300),
+  burstConcurrency: setting('BENCH_BURST_CONCURRENCY', 30),
   calibrationReviews: setting('BENCH_CALIBRATION', 30),
   rawWarmup: 100,
   /** The volume the volume-dependent cost lines (Secrets Manager, X-Ray) assume. */
@@ -101,13 +107,21 @@ async function main(): Promise<void> {
     progress(`bundles: ${bundle.key} ${bundle.bytes.toLocaleString('en-US')} B`);
   }
 
+  const deployedNode = await node24(RESULTS);
+  if (!deployedNode.path) progress(`cold start: Node 24 unavailable (${deployedNode.reason})`);
+  const instructions = SETTINGS.coldStartInstructions && valgrindAvailable();
   progress(
-    `cold start: ${SETTINGS.coldStartRuns} interleaved runs per bundle after ${SETTINGS.coldStartWarmupRounds} warm-up rounds`,
+    `cold start: ${SETTINGS.coldStartRuns} interleaved runs per bundle after ${SETTINGS.coldStartWarmupRounds} warm-up rounds${instructions ? ', and instruction counts' : ''}`,
   );
   const coldStart = await measureColdStarts(bundles, join(RESULTS, 'bundles'), {
     runs: SETTINGS.coldStartRuns,
     warmupRounds: SETTINGS.coldStartWarmupRounds,
     progress,
+    nodes: [
+      { label: 'local', path: process.execPath },
+      ...(deployedNode.path ? [{ label: 'node24', path: deployedNode.path }] : []),
+    ],
+    instructions,
   });
 
   progress('callback CPU: in-process handlers with the in-memory store');
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
   const stack = await startStack({ concurrency: SETTINGS.pipelineConcurrency });
   cleanups.push(() => stack.stop());
   let pipeline: Awaited<ReturnType<typeof runPipeline>>;
+  let burst: Awaited<ReturnType<typeof runBurst>>;
   let raw: Awaited<ReturnType<typeof replayRaw>>;
   let stored: Awaited<ReturnType<typeof readStoredReviews>>;
   try {
@@ -153,6 +168,19 @@ async function main(): Promise<void> {
     });
     progress(
       `pipeline: ${pipeline.run.acceptedPerSecond.toFixed(1)} accepted/s, ${pipeline.run.completedPerSecond.toFixed(1)} completed/s`,
+    );
+    const burstAttempts = await registerAll(stack, SETTINGS.burstReviews, 10, 1_000_000);
+    progress(
+      `burst: ${SETTINGS.burstReviews} callbacks at concurrency ${SETTINGS.burstConcurrency}`,
+    );
+    const tail = new EventTail(stack.dataDir);
+    try {
+      burst = await runBurst(stack, tail, burstAttempts, SETTINGS.burstConcurrency);
+    } finally {
+      await tail.stop();
+    }
+    progress(
+      `burst: review-to-event p50 ${burst.reviewToEventMs.median.toFixed(0)} ms, p99 ${burst.reviewToEventMs.p99.toFixed(0)} ms`,
     );
     const client = engineClient(stack.dynamoDbEndpoint);
     try {
@@ -206,7 +234,7 @@ async function main(): Promise<void> {
   };
   const cost = costPerMillion(costInputs);
 
-  const goals = evaluateGoals({ coldStart, pipeline, raw, memory });
+  const goals = evaluateGoals({ coldStart, pipeline, burst, raw, memory });
   const finished = Date.now();
   const report: BenchReport = {
     startedAt: new Date(started).toISOString(),
@@ -230,6 +258,7 @@ async function main(): Promise<void> {
     callbackCpu,
     memory: { flat: memory, control: memoryControl },
     pipeline,
+    burst,
     raw,
     cost: {
       inputs: costInputs,
@@ -256,10 +285,8 @@ async function main(): Promise<void> {
     await writeFile(join(RESULTS, `${name}.json`), json);
   }
   progress(`done in ${report.durationSeconds.toFixed(0)} s`);
-  // The summary is the result, so it goes to stdout (progress stays on stderr).
-  process.stdout.write(
-    `${renderSummary(report)}\n\nFull report: ${relative(process.cwd(), join(RESULTS, `report-${stamp}.md`))}\n`,
-  );
+  process.stdout.write(`${renderSummary(report)}\n`);
+  progress(`report: ${relative(process.cwd(), join(RESULTS, `report-${stamp}.md`))}`);
 }
 
 main().catch(async (error: unknown) => {

@@ -47,6 +47,24 @@ export const NEW_REVISION_FILTER = FilterCriteria.filter({
 /** Retries of a failed stream batch before it goes to the on-failure queue (see the mapping). */
 export const STREAM_RETRY_ATTEMPTS = 10;
 
+/**
+ * How the workflow takes its records off the stream (measurements in docs/performance.md):
+ * - `parallelizationFactor` 10, the most Lambda allows: batches of one shard in flight at once.
+ *   Lambda keeps one partition key's records (one attempt's revisions) in order at any factor, so
+ *   this only adds concurrency across attempts. Locally, with one serial consumer the events of
+ *   a 300-review burst trailed the callbacks by most of the burst; with 4 or 10 they kept up;
+ * - `batchSize` 50: the workflow works on a batch's attempts at once and publishes their events
+ *   together, one PutEvents call per 10 events, one call after the other (so an attempt's events
+ *   reach the bus in order); a full batch of 50 reviews is about 11 calls, a fraction of a second;
+ * - no batching window: every second of it would be review-to-event latency, and a trickle of
+ *   reviews gains little from fuller batches (EventBridge charges per event, not per call).
+ */
+export const STREAM_BATCHING = {
+  parallelizationFactor: 10,
+  batchSize: 50,
+  maxBatchingWindow: Duration.seconds(0),
+};
+
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself a dead-letter queue (failures only), read by an operator or a redrive, never by a consumer.';
 
@@ -210,8 +228,7 @@ export class StatelessStack extends Stack {
         // TRIM_HORIZON: revisions written before the mapping existed (or while it was disabled)
         // are still processed.
         startingPosition: StartingPosition.TRIM_HORIZON,
-        // A record costs a few DynamoDB calls and one PutEvents: ten fit the timeout many times.
-        batchSize: 10,
+        ...STREAM_BATCHING,
         // Retries, sized for the two kinds of failure. A transient one (throttling, timeouts, a
         // dependency down) is first retried inside the function with backoff for about 14 s
         // (the workflow's background DynamoDB client, PutEvents retries), so each of these
@@ -223,8 +240,6 @@ export class StatelessStack extends Stack {
         retryAttempts: STREAM_RETRY_ATTEMPTS,
         maxRecordAge: Duration.hours(6),
         reportBatchItemFailures: true,
-        // One poller per shard keeps the revisions of one attempt in order.
-        parallelizationFactor: 1,
         filters: [NEW_REVISION_FILTER],
         onFailure: new SqsDlq(this.streamFailureQueue),
       }),

@@ -24,6 +24,24 @@ export function endpointConfig(endpoint: string | undefined): LocalEndpointConfi
 }
 
 /**
+ * Connections each SDK client may open at once (the SDK's default, stated so the rest is sized
+ * against it). A Lambda instance serves one invocation at a time, and no invocation has more than
+ * `DEFAULT_ATTEMPT_CONCURRENCY` (16) requests in flight, so a request never queues for a socket
+ * and the connection timeout only ever measures a real connection. (The SDK starts that timer
+ * when the request is made, not when it gets a socket: waiting in the pool counts against it.)
+ */
+export const SOCKETS_PER_CLIENT = 50;
+
+/** The HTTP handler settings of every client: its timeouts and a keep-alive pool of sockets. */
+export function requestHandlerConfig(timeouts: {
+  connectionTimeout: number;
+  requestTimeout: number;
+}) {
+  const agent = { keepAlive: true, maxSockets: SOCKETS_PER_CLIENT };
+  return { ...timeouts, httpAgent: agent, httpsAgent: agent };
+}
+
+/**
  * True when an AWS call failed for reasons that say "try again later" (throttling, timeouts, a
  * 5xx, a dropped connection) rather than "this request is wrong". The SDK's own classification
  * decides, so the list of codes stays the SDK's; `$fault: 'server'` covers service faults that

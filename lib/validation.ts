@@ -51,3 +51,15 @@ export function parseWith<S extends z.ZodType>(
     fieldPath(issue.path),
   );
 }
+
+/**
+ * A value built on first use. Module scope runs at every cold start, so what a function may never
+ * need (a schema only one code path reads) waits until it is asked for.
+ */
+export function lazy<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}

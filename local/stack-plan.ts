@@ -19,6 +19,9 @@ export interface LocalFunction {
   entry: string;
   /** The function's environment as deployed, with references resolved to local names. */
   environment: Record<string, string | LocalSecretReference>;
+  /** Its reserved concurrency, when the template sets one. */
+  reservedConcurrency: number | undefined;
+  /** Its timeout (Lambda's default, 3 s, when the template sets none). */
   timeoutSeconds: number;
 }
 
@@ -200,23 +203,21 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
     const logicalId = logicalIdOf(stateless, stateless.functions[key]);
     keyByLogicalId.set(logicalId, key);
     const properties = statelessTemplate.resources[logicalId]?.Properties ?? {};
-    const variables = (
-      (properties.Environment ?? {}) as {
-        Variables?: Record<string, unknown>;
-      }
-    ).Variables;
+    const variables = ((properties.Environment ?? {}) as { Variables?: Record<string, unknown> })
+      .Variables;
+    const reserved = properties.ReservedConcurrentExecutions;
     functions[key] = {
       key,
       logicalId,
       entry: FUNCTION_ENTRIES[key],
-      // Lambda's default timeout is 3 s.
-      timeoutSeconds: Number(properties.Timeout ?? 3),
       environment: Object.fromEntries(
         Object.entries(variables ?? {}).map(([name, value]) => [
           name,
           resolver.environmentValue(value, statelessTemplate),
         ]),
       ),
+      reservedConcurrency: typeof reserved === 'number' ? reserved : undefined,
+      timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
     };
   }
   const functionKey = (logicalId: string | undefined, what: string): FunctionKey => {

@@ -42,7 +42,7 @@ export function dynamoDbLocalProcesses(dataDir: string): number[] {
  */
 export async function startLocalStackProcess(
   environment: Record<string, string> = {},
-  readyTimeoutMs = 90_000,
+  readyTimeoutMs = 180_000,
 ): Promise<LocalStackProcess> {
   const dataDir = environment.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'proctoring-reviews-')));
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {

@@ -22,6 +22,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import type { FunctionKey } from '../cdk/function-entries.js';
 import { parseDeploymentSettings } from '../cdk/stacks.js';
 import { endpointConfig } from '../lib/aws-clients.js';
 import { ConfigError } from '../lib/errors.js';
@@ -34,6 +35,7 @@ import { type DynamoDbProxy, startDynamoDbProxy } from './dynamodb/counting-prox
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb/engine.js';
 import { type LocalEventBus, startEventBus } from './event-bus/server.js';
 import { eventBusFaults, type Faults, faultsActive, parseFaults } from './faults.js';
+import { type FunctionPool, type FunctionPoolStats, functionPool } from './function-pool.js';
 import { type HealthReport, healthReport, probeHttp, StreamsWatch } from './health.js';
 import { probePort } from './ports.js';
 import { type ScheduledHandler, type ScheduleStats, startScheduleTimer } from './schedule-timer.js';
@@ -50,6 +52,23 @@ import { createTableInput, missingIndexUpdates, type TableDefinition } from './t
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '..');
 const REGION = 'us-east-1';
 
+/**
+ * The concurrency of a function whose template sets no reserved concurrency. In AWS such a
+ * function shares the account's unreserved pool (1,000 by default); on one developer machine ten
+ * instances already keep DynamoDB Local busy, and more would only queue inside it.
+ */
+export const DEFAULT_FUNCTION_CONCURRENCY = 10;
+
+/**
+ * Requests the stream consumers may have at DynamoDB Local at once. In AWS the table serves every
+ * function without one slowing another; locally one engine on a developer machine serves them
+ * all, and a parallel workflow (ten batches, each working on many attempts) would crowd out the
+ * requests a caller is waiting on until those ran past their function's timeout. Capped, the
+ * workflow still keeps the engine busy (it hardly serves more at higher concurrency) and the API
+ * functions' requests get through.
+ */
+export const STREAM_CONSUMER_ENGINE_SHARE = 4;
+
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {
   dynamodb: { requests: Record<string, number>; throttled: number };
@@ -62,6 +81,8 @@ export interface LocalMetrics {
   stream: { invocations: number; records: number };
   /** The local timers standing in for the deployed schedules (the reconciler's). */
   schedules: Record<string, ScheduleStats>;
+  /** Each function's instances and queue (see `local/function-pool.ts`). */
+  functions: FunctionPoolStats[];
 }
 
 export interface LocalStack {
@@ -176,15 +197,31 @@ async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition)
     }
   }
 }
+/** Entry modules read the environment while they load: one load at a time. */
+let loading: Promise<unknown> = Promise.resolve();
 
 /**
  * Imports a function's real entry point with the environment it would have when deployed. Entry
- * modules read their settings once at load, so each sees only its own variables.
+ * modules read their settings once at load, so each sees only its own variables. Each `instance`
+ * is a fresh copy of the entry module (its own settings, clients and sockets), as each Lambda
+ * execution environment is; the modules it imports are shared.
  */
-async function loadHandler<T>(
+function loadHandler<T>(
   fn: LocalFunction,
   common: Record<string, string>,
   secrets: LocalSecrets,
+  instance = 0,
+): Promise<T> {
+  const load = loading.then(() => importHandler<T>(fn, common, secrets, instance));
+  loading = load.catch(() => undefined);
+  return load;
+}
+
+async function importHandler<T>(
+  fn: LocalFunction,
+  common: Record<string, string>,
+  secrets: LocalSecrets,
+  instance: number,
 ): Promise<T> {
   const environment: Record<string, string> = { ...common };
   for (const [name, value] of Object.entries(fn.environment)) {
@@ -201,9 +238,9 @@ async function loadHandler<T>(
   const saved = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
   Object.assign(process.env, environment);
   try {
-    const module = (await import(pathToFileURL(join(REPOSITORY_ROOT, fn.entry)).href)) as {
-      handler?: T;
-    };
+    const url = pathToFileURL(join(REPOSITORY_ROOT, fn.entry));
+    if (instance > 0) url.searchParams.set('instance', String(instance));
+    const module = (await import(url.href)) as { handler?: T };
     if (!module.handler) throw new ConfigError(`${fn.entry} exports no handler`);
     return module.handler;
   } finally {
@@ -212,6 +249,19 @@ async function loadHandler<T>(
       else process.env[name] = value;
     }
   }
+}
+
+/** Both proxies' counters as one. */
+function mergeProxyStats(
+  ...all: ReturnType<DynamoDbProxy['stats']>[]
+): ReturnType<DynamoDbProxy['stats']> {
+  const requests: Record<string, number> = {};
+  for (const stats of all) {
+    for (const [operation, count] of Object.entries(stats.requests)) {
+      requests[operation] = (requests[operation] ?? 0) + count;
+    }
+  }
+  return { requests, throttled: all.reduce((sum, stats) => sum + stats.throttled, 0) };
 }
 
 /** The attempt code a stream record is about, from its keys. */
@@ -288,13 +338,22 @@ export async function startLocalStack(
       );
     });
     await ensureTables(dynamo.endpoint, plan);
-    // The functions reach the engine through a counting (and, with FAULTS, throttling) proxy.
+    // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
+    // one for the functions behind the API, one for the stream consumers, whose share is capped.
     const proxy: DynamoDbProxy = await startDynamoDbProxy({
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
       random: faults.random,
     });
     stops.push(() => proxy.stop());
+    const streamProxy: DynamoDbProxy = await startDynamoDbProxy({
+      target: dynamo.endpoint,
+      throttle: faults.dynamoDbThrottle,
+      random: faults.random,
+      maxInFlight: STREAM_CONSUMER_ENGINE_SHARE,
+    });
+    stops.push(() => streamProxy.stop());
+    const streamConsumers = new Set(plan.streamMappings.map((mapping) => mapping.functionKey));
 
     const bus: LocalEventBus = await startEventBus({
       dataDir: settings.dataDir,
@@ -316,10 +375,27 @@ export async function startLocalStack(
       CALLBACK_SECRET: settings.CALLBACK_SECRET.join(','),
       VIDEO_URL_KEY: await videoUrlKey(settings),
     };
-    const handlers = new Map<string, unknown>();
+    const pools = new Map<FunctionKey, FunctionPool<unknown, unknown>>();
     for (const fn of Object.values(plan.functions)) {
-      handlers.set(fn.key, await loadHandler(fn, common, secrets));
+      const pool = functionPool<unknown, unknown>({
+        name: fn.key,
+        concurrency: fn.reservedConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY,
+        timeoutMs: fn.timeoutSeconds * 1000,
+        start: (instance) =>
+          loadHandler(
+            fn,
+            streamConsumers.has(fn.key)
+              ? { ...common, DYNAMODB_ENDPOINT: streamProxy.endpoint }
+              : common,
+            secrets,
+            instance,
+          ),
+      });
+      await pool.warm();
+      pools.set(fn.key, pool);
     }
+    const invoker = <H>(key: FunctionKey) =>
+      (pools.get(key) as FunctionPool<unknown, unknown>).invoke as H;
 
     const streamCounters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
     const streamsWatch = new StreamsWatch();
@@ -342,9 +418,12 @@ export async function startLocalStack(
         streams,
         dynamoDbEndpoint: dynamo.endpoint,
         tableName: mapping.tableName,
+        partitionKey: plan.tables
+          .find((table) => table.logicalId === mapping.tableName)
+          ?.keySchema.find((key) => key.KeyType === 'HASH')?.AttributeName,
         mapping: mappingFromTemplate(mapping.properties),
         handler: instrumentStreamHandler(
-          handlers.get(mapping.functionKey) as StreamHandler,
+          invoker<StreamHandler>(mapping.functionKey),
           faults,
           streamCounters,
         ),
@@ -368,7 +447,7 @@ export async function startLocalStack(
       const fn = plan.functions[schedule.functionKey];
       const timer = startScheduleTimer({
         functionName: fn.logicalId,
-        handler: handlers.get(schedule.functionKey) as ScheduledHandler,
+        handler: invoker<ScheduledHandler>(schedule.functionKey),
         intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000,
         timeoutMs: fn.timeoutSeconds * 1000,
         log,
@@ -378,10 +457,11 @@ export async function startLocalStack(
     }
 
     const metrics = (): LocalMetrics => ({
-      dynamodb: proxy.stats(),
+      dynamodb: mergeProxyStats(proxy.stats(), streamProxy.stats()),
       eventbridge: bus.stats(),
       stream: { ...streamCounters },
       schedules: Object.fromEntries([...timers].map(([key, stats]) => [key, stats()])),
+      functions: [...pools.values()].map((pool) => pool.stats()),
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 
@@ -397,7 +477,7 @@ export async function startLocalStack(
       resource: route.resource,
       methods: route.methods,
       functionName: plan.functions[route.functionKey].logicalId,
-      handler: handlers.get(route.functionKey) as ProxyHandler,
+      handler: invoker<ProxyHandler>(route.functionKey),
     }));
     const api: LocalApi = await startLocalApi({
       routes,

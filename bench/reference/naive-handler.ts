@@ -1,15 +1,18 @@
 /**
  * The naive reference for the cold-start proxy: what a function of this shape costs with no care
- * for load time. Middy plus both SDK clients constructed at module scope, as the local-toolchain
- * probe measured it.
+ * for load time. Middy, a DynamoDB client with `GetItem` and an EventBridge client with
+ * `PutEvents`, both clients constructed at module scope.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 
 const dynamodb = new DynamoDBClient({});
 const eventbridge = new EventBridgeClient({});
 
-export const handler = middy(async () => ({
-  clients: [dynamodb.config.serviceId, eventbridge.config.serviceId],
-}));
+export const handler = middy(async (event: { key: string }) =>
+  Promise.all([
+    dynamodb.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: event.key } } })),
+    eventbridge.send(new PutEventsCommand({ Entries: [] })),
+  ]),
+);

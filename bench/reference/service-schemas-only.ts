@@ -10,4 +10,8 @@ export {
 export { attemptRegistrationSchema } from '../../lib/reviews/attempt.js';
 export { recordStaffReview } from '../../lib/reviews/staff-review.js';
 export { vendorReviewSchema } from '../../lib/reviews/vendor-review.js';
-export { revisionOutcomeSchema } from '../../lib/workflow/outcome.js';
+
+import { revisionOutcomeSchema } from '../../lib/workflow/outcome.js';
+
+// Built on first use in the functions; built here so the probe holds every schema.
+export const outcomeSchema = revisionOutcomeSchema();

@@ -1,14 +1,12 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type {
   Context,
+  DynamoDBBatchItemFailure,
   DynamoDBBatchResponse,
-  DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import type { Logger } from '../../lib/log.js';
-import { revisionFromRecord } from '../../lib/store/revision-stream.js';
-import { finishReview } from '../../lib/workflow/finish-review.js';
-import type { RevisionFacts } from '../../lib/workflow/outcome.js';
+import { recordPartitionKey, revisionFromRecord } from '../../lib/store/revision-stream.js';
+import { type BatchRevision, finishReviewBatch } from '../../lib/workflow/finish-review-batch.js';
 import type { EventPublisher, WorkflowStore } from '../../lib/workflow/ports.js';
 
 export interface FinishReviewHandlerDependencies {
@@ -17,80 +15,85 @@ export interface FinishReviewHandlerDependencies {
   log: Logger;
   requireFailureSecondReviews: boolean;
   now?: () => Date;
+  /** Attempts worked on at once within a batch. */
+  concurrency?: number;
 }
 
-/** A record after a failed one: held back unprocessed so the stream redelivers it in order. */
-export class HeldBackAfterFailure extends Error {
-  override readonly name = 'HeldBackAfterFailure';
-  constructor(failedSequenceNumber: string) {
-    super(`Not processed: an earlier record (${failedSequenceNumber}) of this batch failed`);
+/** Every record of the batch failed: thrown so Lambda retries (and may bisect) the batch. */
+export class BatchFailed extends Error {
+  override readonly name = 'BatchFailed';
+  constructor(records: number) {
+    super(`All ${records} record(s) of the batch failed; the batch will be retried`);
   }
 }
 
 /**
  * The reviews-table stream consumer (edX `finish_review_workflow`), reporting partial batch
- * failures. Records are handled one at a time, in order. Lambda resumes a shard at the lowest
- * failed sequence number and redelivers everything after it, so once a record fails every later
- * record of the batch is reported failed without being processed: nothing is applied out of
- * order. When every record fails (the first one did), Powertools throws `FullBatchFailureError`,
- * which Lambda also treats as "retry the batch".
+ * failures. The records of different attempts are processed concurrently, the records of one
+ * attempt (one partition key) in order, and the events of the whole batch are published together
+ * (`finishReviewBatch`).
+ *
+ * When a record fails, it and every later record of the same attempt are reported failed; records
+ * of other attempts are not. Lambda resumes at the lowest failed sequence number, so the records
+ * of other attempts after it come again too and are replayed: their outcomes are recorded, so
+ * nothing changes and the same events go out again. When every record fails, the handler throws,
+ * so Lambda retries the batch (and, with bisection on, halves it to isolate a poison record).
  *
  * Only new review revisions are acted on; every other record is ignored.
  */
 export function createFinishReviewHandler(deps: FinishReviewHandlerDependencies) {
-  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
-    // Per invocation: the processor and the failure mark are state of this batch only.
-    const processor = new BatchProcessor(EventType.DynamoDBStreams);
-    let failedAt: string | undefined;
-    let heldBack = 0;
+  return async (event: DynamoDBStreamEvent, _context?: Context): Promise<DynamoDBBatchResponse> => {
+    const records = event.Records;
+    // Per partition key, the position of its first failed record: it and all after it fail.
+    const failedFrom = new Map<string, number>();
+    const revisions: BatchRevision[] = [];
+    const keys = records.map(recordPartitionKey);
 
-    const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
-      const sequenceNumber = record.dynamodb?.SequenceNumber ?? 'unknown';
-      if (failedAt !== undefined) {
-        heldBack++;
-        throw new HeldBackAfterFailure(failedAt);
-      }
-      let facts: RevisionFacts | null = null;
+    records.forEach((record, index) => {
+      const key = keys[index] as string;
+      if (failedFrom.has(key)) return;
+      const sequenceNumber = record.dynamodb?.SequenceNumber;
       try {
-        facts = revisionFromRecord(record);
-        if (!facts) {
-          // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
+        const facts = revisionFromRecord(record);
+        if (facts) revisions.push({ id: String(index), facts });
+        else
           deps.log.debug('stream record ignored: not a new review revision', {
             sequenceNumber,
             eventName: record.eventName,
           });
-          return;
-        }
-        // Stryker disable next-line ObjectLiteral: log text only (fields added to every line)
-        const log = deps.log.child({
-          attemptCode: facts.attemptCode,
-          revision: facts.revision,
-          sequenceNumber,
-        });
-        await finishReview({ ...deps, log }, facts);
       } catch (error) {
-        failedAt = sequenceNumber;
-        // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
-        deps.log.error('stream record failed; it and the rest of the batch will be redelivered', {
+        deps.log.error("stream record failed; it and its attempt's later records will be retried", {
           sequenceNumber,
-          attemptCode: facts?.attemptCode,
-          revision: facts?.revision,
+          attemptCode: key,
           error,
         });
-        throw error;
+        failedFrom.set(key, index);
       }
-    };
+    });
 
-    try {
-      return await processPartialResponse(event, handleRecord, processor, {
-        ...(context ? { context } : {}),
-        processInParallel: false,
-      });
-    } finally {
-      if (heldBack > 0) {
-        // Stryker disable next-line StringLiteral: log text only
-        deps.log.warn('later records held back for redelivery', { failedAt, heldBack });
-      }
+    const results = await finishReviewBatch(deps, revisions);
+    for (const result of results) {
+      if (result.status === 'finished') continue;
+      const index = Number(result.id);
+      const key = keys[index] as string;
+      failedFrom.set(key, Math.min(index, failedFrom.get(key) ?? index));
     }
+
+    const batchItemFailures: DynamoDBBatchItemFailure[] = [];
+    records.forEach((record, index) => {
+      const from = failedFrom.get(keys[index] as string);
+      if (from !== undefined && index >= from) {
+        batchItemFailures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
+      }
+    });
+    if (batchItemFailures.length > 0) {
+      deps.log.warn('records reported failed for redelivery', {
+        failed: batchItemFailures.length,
+        records: records.length,
+        attempts: failedFrom.size,
+      });
+      if (batchItemFailures.length === records.length) throw new BatchFailed(records.length);
+    }
+    return { batchItemFailures };
   };
 }

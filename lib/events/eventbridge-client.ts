@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { endpointConfig } from '../aws-clients.js';
+import { endpointConfig, requestHandlerConfig } from '../aws-clients.js';
 
 export interface EventBridgeClientOptions {
   /** The local bus's URL (`EVENTBRIDGE_ENDPOINT`); unset in AWS. */
@@ -15,6 +15,6 @@ export function createEventBridgeClient(options: EventBridgeClientOptions = {}):
   return new EventBridgeClient({
     ...endpointConfig(options.endpoint),
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    requestHandler: requestHandlerConfig({ connectionTimeout: 1_000, requestTimeout: 3_000 }),
   });
 }

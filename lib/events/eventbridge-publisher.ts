@@ -83,7 +83,19 @@ export interface EntryFailure {
 interface Pending {
   entry: PutEventsRequestEntry;
   event: WorkflowEvent;
+  /** Which group (a revision's events) the entry belongs to. */
+  group: number;
 }
+
+/** An entry that was not accepted, and whether sending it again may help. */
+interface Rejection {
+  item: Pending;
+  failure: EntryFailure;
+  retryable: boolean;
+}
+
+/** What `publishGroups` could not publish: each failed group's index, and why. */
+export type GroupFailures = ReadonlyMap<number, EventsNotPublished>;
 
 const utf8Bytes = (text: string | undefined) => (text ? Buffer.byteLength(text, 'utf8') : 0);
 
@@ -137,10 +149,12 @@ function isRetryableEntryCode(code: string): boolean {
 }
 
 /**
- * Puts workflow events on an EventBridge bus. Entries that fail (`FailedEntryCount`, a per-entry
- * `ErrorCode`) and calls that fail as a whole with a throttling or transient error are retried
- * with capped exponential backoff and full jitter; whatever still fails, or fails permanently,
- * throws `EventsNotPublished` so the stream record is retried. Every call that leaves entries
+ * Puts workflow events on an EventBridge bus, packing the events of many revisions into as few
+ * PutEvents calls as the limits allow (10 entries, 256 KB), in the order given, one call at a
+ * time so that an attempt's events reach the bus in revision order. Entries that fail
+ * (`FailedEntryCount`, a per-entry `ErrorCode`) and calls that fail as a whole with a throttling or
+ * transient error are sent again, together, with capped exponential backoff and full jitter;
+ * whatever still fails, or fails permanently, fails its group. Every round that leaves entries
  * unaccepted is logged and counted: in `PutEventsRetriedEntries` while a retry follows, in
  * `PutEventsFailedEntries` when the publisher gives up.
  *
@@ -165,65 +179,124 @@ export class EventBridgePublisher {
     this.random = options.random ?? Math.random;
   }
 
+  /** Publishes one revision's events; resolves once every one was accepted, throws otherwise. */
   async publish(events: readonly WorkflowEvent[]): Promise<void> {
-    const pending = events.map((event) => ({ event, entry: toEntry(event, this.options) }));
-    for (const chunk of chunkEntries(pending, (item) => item.entry)) await this.putChunk(chunk);
-  }
-
-  private async putChunk(chunk: Pending[]): Promise<void> {
-    let pending = chunk;
-    for (let attempt = 1; ; attempt++) {
-      const { failed, failures, callError } = await this.put(pending);
-      if (failed.length === 0) return;
-
-      const permanent = failures.some((failure) => !isRetryableEntryCode(failure.errorCode));
-      const giveUp =
-        permanent || attempt >= this.maxAttempts || (callError && !isTransientAwsError(callError));
-      this.metrics.count(giveUp ? FAILED_ENTRIES_METRIC : RETRIED_ENTRIES_METRIC, failed.length, {
-        eventBusName: this.options.eventBusName,
-        errorCodes: [...new Set(failures.map((failure) => failure.errorCode))],
-      });
-      const fields = { attempt, failures, eventBusName: this.options.eventBusName };
-      if (giveUp) {
-        // Stryker disable next-line StringLiteral: log text only
-        this.options.log.error('events not accepted by EventBridge; giving up', fields);
-        throw new EventsNotPublished(failures, attempt);
-      }
-      // Stryker disable next-line StringLiteral: log text only
-      this.options.log.warn('events not accepted by EventBridge; retrying', fields);
-      await this.sleep(this.backoff(attempt));
-      pending = failed;
+    for (const event of events) {
+      const size = entrySize(toEntry(event, this.options));
+      if (size >= MAX_CALL_BYTES) throw new EventTooLarge(event.detailType, size);
     }
+    const failed = (await this.publishGroups([events])).get(0);
+    if (failed) throw failed;
   }
 
-  /** One PutEvents call: the items it did not get accepted, and why. */
-  private async put(pending: Pending[]) {
+  /**
+   * Publishes the events of several groups (one per revision) together. Never rejects for events
+   * EventBridge refused: the answer maps each group that has an event not accepted to the error
+   * that says which and why. Once a group has failed for good, its other entries are not sent
+   * again (the group will be retried as a whole).
+   */
+  async publishGroups(groups: readonly (readonly WorkflowEvent[])[]): Promise<GroupFailures> {
+    const failures = new Map<number, EntryFailure[]>();
+    const attemptsOf = new Map<number, number>();
+    let pending: Pending[] = [];
+    groups.forEach((events, group) => {
+      for (const event of events) {
+        const entry = toEntry(event, this.options);
+        const size = entrySize(entry);
+        if (size >= MAX_CALL_BYTES) {
+          const tooLarge = new EventTooLarge(event.detailType, size);
+          const failure = failureOf({ entry, event, group }, tooLarge.name, tooLarge.message);
+          failures.set(group, [...(failures.get(group) ?? []), failure]);
+          attemptsOf.set(group, 0);
+        } else {
+          pending.push({ entry, event, group });
+        }
+      }
+    });
+    pending = pending.filter((item) => !failures.has(item.group));
+
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const rejected: Rejection[] = [];
+      for (const chunk of chunkEntries(pending, (item) => item.entry)) {
+        rejected.push(...(await this.put(chunk)));
+      }
+      if (rejected.length === 0) break;
+
+      const lastAttempt = attempt >= this.maxAttempts;
+      const givingUp = rejected.filter((rejection) => lastAttempt || !rejection.retryable);
+      for (const { item, failure } of givingUp) {
+        failures.set(item.group, [...(failures.get(item.group) ?? []), failure]);
+        attemptsOf.set(item.group, attempt);
+      }
+      // A group that failed for good is retried as a whole later; its other entries wait too.
+      const retrying = rejected.filter(
+        (rejection) => rejection.retryable && !lastAttempt && !failures.has(rejection.item.group),
+      );
+      this.report(
+        attempt,
+        givingUp,
+        FAILED_ENTRIES_METRIC,
+        'events not accepted by EventBridge; giving up',
+      );
+      this.report(
+        attempt,
+        retrying,
+        RETRIED_ENTRIES_METRIC,
+        'events not accepted by EventBridge; retrying',
+      );
+      if (retrying.length === 0) break;
+      await this.sleep(this.backoff(attempt));
+      pending = retrying.map((rejection) => rejection.item);
+    }
+
+    return new Map(
+      [...failures].map(([group, groupFailures]) => [
+        group,
+        new EventsNotPublished(groupFailures, attemptsOf.get(group) ?? 0),
+      ]),
+    );
+  }
+
+  private report(attempt: number, rejections: Rejection[], metric: string, message: string) {
+    if (rejections.length === 0) return;
+    const failures = rejections.map((rejection) => rejection.failure);
+    this.metrics.count(metric, rejections.length, {
+      eventBusName: this.options.eventBusName,
+      errorCodes: [...new Set(failures.map((failure) => failure.errorCode))],
+    });
+    const fields = { attempt, failures, eventBusName: this.options.eventBusName };
+    if (metric === FAILED_ENTRIES_METRIC) this.options.log.error(message, fields);
+    else this.options.log.warn(message, fields);
+  }
+
+  /** One PutEvents call: the entries it did not get accepted, and why. */
+  private async put(chunk: Pending[]): Promise<Rejection[]> {
     let output: PutEventsCommandOutput;
     try {
       output = await this.options.client.send(
-        new PutEventsCommand({ Entries: pending.map((item) => item.entry) }),
+        new PutEventsCommand({ Entries: chunk.map((item) => item.entry) }),
       );
     } catch (error) {
       const name = error instanceof Error ? error.name : 'UnknownError';
       const message = error instanceof Error ? error.message : String(error);
-      return {
-        failed: pending,
-        failures: pending.map((item) => failureOf(item, name, message)),
-        callError: error,
-      };
+      const retryable = isTransientAwsError(error);
+      return chunk.map((item) => ({ item, failure: failureOf(item, name, message), retryable }));
     }
     const results = output.Entries ?? [];
-    const failed: Pending[] = [];
-    const failures: EntryFailure[] = [];
-    pending.forEach((item, index) => {
+    const rejected: Rejection[] = [];
+    chunk.forEach((item, index) => {
       const result = results[index];
       // Results come back in request order; one without an event id was not accepted, whatever
       // FailedEntryCount says, so it is never dropped silently.
       if (result?.EventId && !result.ErrorCode) return;
-      failed.push(item);
-      failures.push(failureOf(item, result?.ErrorCode ?? 'MissingResult', result?.ErrorMessage));
+      const errorCode = result?.ErrorCode ?? 'MissingResult';
+      rejected.push({
+        item,
+        failure: failureOf(item, errorCode, result?.ErrorMessage),
+        retryable: isRetryableEntryCode(errorCode),
+      });
     });
-    return { failed, failures, callError: undefined };
+    return rejected;
   }
 
   /** Full jitter: a random pause up to the capped exponential bound. */

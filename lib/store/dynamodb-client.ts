@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { endpointConfig } from '../aws-clients.js';
+import { endpointConfig, requestHandlerConfig } from '../aws-clients.js';
 
 export interface DynamoDbClientOptions {
   /** A local engine's URL; unset in AWS. */
@@ -39,6 +39,6 @@ export function createDynamoDbClient(options: DynamoDbClientOptions = {}): Dynam
           ),
         }
       : { maxAttempts: 4 }),
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    requestHandler: requestHandlerConfig({ connectionTimeout: 1_000, requestTimeout: 3_000 }),
   });
 }

@@ -93,7 +93,7 @@ export function vendorHashesAttribute(hashes: ReviewHead['vendorHashes']): Attri
 }
 
 export function toOutcome(map: Record<string, AttributeValue>): RevisionOutcome {
-  const parsed = revisionOutcomeSchema.safeParse(unmarshall(map));
+  const parsed = revisionOutcomeSchema().safeParse(unmarshall(map));
   if (!parsed.success) throw new Error('Stored revision outcome is unreadable');
   return parsed.data;
 }

@@ -50,3 +50,12 @@ export function revisionFromRecord(record: DynamoDBRecord): RevisionFacts | null
     reviewedBy: 'S' in image.reviewedBy ? image.reviewedBy.S : null,
   };
 }
+
+/**
+ * The partition key of the item a record is about: the attempt code, for every item of the
+ * reviews table. Lambda keeps the records of one partition key in order, at any parallelization
+ * factor, so this is also the unit the workflow keeps in order within a batch.
+ */
+export function recordPartitionKey(record: DynamoDBRecord): string {
+  return record.dynamodb?.Keys?.attemptCode?.S ?? '';
+}

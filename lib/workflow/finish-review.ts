@@ -1,3 +1,4 @@
+import type { WorkflowEvent } from '../events/schemas.js';
 import type { Logger } from '../log.js';
 import { workflowEvents } from './events.js';
 import { planOutcome, type RevisionFacts, type RevisionOutcome } from './outcome.js';
@@ -31,28 +32,49 @@ export class WorkflowConflict extends Error {
   }
 }
 
+/** A revision whose outcome is recorded, with the events that announce it (none when skipped). */
+export interface AppliedRevision {
+  result: FinishReviewResult;
+  events: WorkflowEvent[];
+}
+
 /**
- * Runs edX's `finish_review_workflow` for one review revision (CONTRACT 2).
- *
- * Primary course:
- * 1. read the attempt and the revision's recorded outcome together;
- * 2. when there is no outcome yet, decide one and record it, atomically with the attempt's new
- *    status when it applies (a live attempt, newer than any applied revision);
- * 3. build the events from the outcome and publish them.
+ * Runs edX's `finish_review_workflow` for one review revision (CONTRACT 2): `applyRevision`, then
+ * publishing its events.
  *
  * Reprocessing a revision (a redelivered record, a retry after a failed publish, a crash between
- * steps 2 and 3) finds the recorded outcome in step 1, changes nothing and publishes the same
- * events again, with the same ids, content and time.
- *
- * DynamoDB requests per revision: 2 the first time (read, write), 1 when reprocessed, 3 when
- * another writer interferes (read, write, read again). A caller that has just read the state
- * (the reconciler, reprocessing) passes it as `known` instead of having it read twice.
+ * the two steps) finds the recorded outcome, changes nothing and publishes the same events again,
+ * with the same ids, content and time. A caller that has just read the state (the reconciler,
+ * reprocessing) passes it as `known` instead of having it read twice.
  */
 export async function finishReview(
   deps: FinishReviewDependencies,
   facts: RevisionFacts,
   known?: WorkflowState,
 ): Promise<FinishReviewResult> {
+  const { result, events } = await applyRevision(deps, facts, known);
+  if (events.length === 0) return result;
+  await deps.publisher.publish(events);
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ArrowFunction: log text only
+  deps.log.debug('events published', { events: events.map((event) => event.detailType) });
+  return result;
+}
+
+/**
+ * The store half of the workflow for one revision:
+ * 1. read the attempt and the revision's recorded outcome together;
+ * 2. when there is no outcome yet, decide one and record it, atomically with the attempt's new
+ *    status when it applies (a live attempt, newer than any applied revision);
+ * 3. build the events from the outcome (publishing them is the caller's).
+ *
+ * DynamoDB requests per revision: 2 the first time (read, write), 1 when reprocessed, 3 when
+ * another writer interferes (read, write, read again).
+ */
+export async function applyRevision(
+  deps: Omit<FinishReviewDependencies, 'publisher'>,
+  facts: RevisionFacts,
+  known?: WorkflowState,
+): Promise<AppliedRevision> {
   const { attemptCode, revision } = facts;
   const log = deps.log;
   const state = known ?? (await deps.store.getWorkflowState(attemptCode, revision));
@@ -65,12 +87,12 @@ export async function finishReview(
     if (!state.revisionExists) {
       // Stryker disable next-line StringLiteral: log text only
       log.error('review revision no longer exists; nothing to do');
-      return { kind: 'skipped', reason: 'revision_missing' };
+      return { result: { kind: 'skipped', reason: 'revision_missing' }, events: [] };
     }
     if (!state.attempt) {
       // Stryker disable next-line StringLiteral: log text only
       log.error('attempt of the review revision does not exist; nothing to do');
-      return { kind: 'skipped', reason: 'attempt_missing' };
+      return { result: { kind: 'skipped', reason: 'attempt_missing' }, events: [] };
     }
     const planned = planOutcome({
       facts,
@@ -106,8 +128,5 @@ export async function finishReview(
   // Stryker restore BlockStatement
 
   const events = workflowEvents(facts, outcome);
-  await deps.publisher.publish(events);
-  // Stryker disable next-line StringLiteral,ObjectLiteral,ArrowFunction: log text only
-  log.debug('events published', { events: events.map((event) => event.detailType) });
-  return { kind: 'published', outcome, replayed, events: events.length };
+  return { result: { kind: 'published', outcome, replayed, events: events.length }, events };
 }

@@ -6,6 +6,7 @@ import {
   REVIEW_OUTCOME_STATUSES,
   type ReviewStatus,
 } from '../reviews/statuses.js';
+import { lazy } from '../validation.js';
 import { decideStatus, isLegalTransition } from './decide-status.js';
 
 export { DISPOSITIONS, type Disposition };
@@ -19,44 +20,48 @@ export interface RevisionFacts {
   reviewedBy: string | null;
 }
 
-const count = z.number().int().nonnegative();
-
 /**
  * The recorded outcome of one revision. It is written once, atomically with the attempt update,
  * and holds everything the revision's events are built from, so reprocessing the revision (a
  * redelivered record, a retry after a failed publish) rebuilds exactly the same events even though
  * the attempt has moved on. Bump `version` when the shape changes incompatibly.
  */
-export const revisionOutcomeSchema = z.object({
-  version: z.literal(1),
-  /** When the workflow decided; also the events' time. */
-  processedAt: z.iso.datetime({ offset: true }),
-  disposition: z.enum(DISPOSITIONS),
-  /** What the decision table gave, whether or not it was applied. */
-  decidedStatus: z.enum(REVIEW_OUTCOME_STATUSES),
-  /** The attempt's status before this revision. */
-  fromStatus: z.enum(ATTEMPT_STATUSES),
-  /** The attempt's status after this revision (equal to `fromStatus` unless applied). */
-  toStatus: z.enum(ATTEMPT_STATUSES),
-  /** Who the status update is attributed to: the staff reviewer, or null. */
-  attributedTo: z.string().nullable(),
-  /** The attempt fields the events carry, as they were when the revision was processed. */
-  attempt: z.object({
-    attemptId: count,
-    userId: count,
-    username: z.string(),
-    exam: z.object({
-      id: count,
-      courseId: z.string(),
-      contentId: z.string(),
-      name: z.string(),
-      isProctored: z.boolean(),
-      isPracticeExam: z.boolean(),
+function outcomeSchema() {
+  const count = z.number().int().nonnegative();
+  return z.object({
+    version: z.literal(1),
+    /** When the workflow decided; also the events' time. */
+    processedAt: z.iso.datetime({ offset: true }),
+    disposition: z.enum(DISPOSITIONS),
+    /** What the decision table gave, whether or not it was applied. */
+    decidedStatus: z.enum(REVIEW_OUTCOME_STATUSES),
+    /** The attempt's status before this revision. */
+    fromStatus: z.enum(ATTEMPT_STATUSES),
+    /** The attempt's status after this revision (equal to `fromStatus` unless applied). */
+    toStatus: z.enum(ATTEMPT_STATUSES),
+    /** Who the status update is attributed to: the staff reviewer, or null. */
+    attributedTo: z.string().nullable(),
+    /** The attempt fields the events carry, as they were when the revision was processed. */
+    attempt: z.object({
+      attemptId: count,
+      userId: count,
+      username: z.string(),
+      exam: z.object({
+        id: count,
+        courseId: z.string(),
+        contentId: z.string(),
+        name: z.string(),
+        isProctored: z.boolean(),
+        isPracticeExam: z.boolean(),
+      }),
     }),
-  }),
-});
+  });
+}
 
-export type RevisionOutcome = z.infer<typeof revisionOutcomeSchema>;
+/** Built on first use: only reading an outcome back needs it, and the callback never does. */
+export const revisionOutcomeSchema = lazy(outcomeSchema);
+
+export type RevisionOutcome = z.infer<ReturnType<typeof outcomeSchema>>;
 
 export interface PlanInput {
   facts: RevisionFacts;

@@ -43,9 +43,16 @@ export class OutcomeConflict extends Error {
   }
 }
 
-/** Publishes workflow events; resolves only once every event was accepted. */
+/** Puts workflow events on the bus. */
 export interface EventPublisher {
+  /** Publishes one revision's events; resolves only once every event was accepted. */
   publish(events: readonly WorkflowEvent[]): Promise<void>;
+  /**
+   * Publishes several revisions' events together, in order, in as few calls as the bus allows.
+   * Resolves with the index of each group that has an event the bus did not accept, and why;
+   * every other group's events were all accepted.
+   */
+  publishGroups(groups: readonly (readonly WorkflowEvent[])[]): Promise<ReadonlyMap<number, Error>>;
 }
 
 /** Where a page of revisions ended: the index position of its last revision. */

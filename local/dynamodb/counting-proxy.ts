@@ -11,6 +11,8 @@ export interface DynamoDbProxyOptions {
   /** Probability of answering a request with `ProvisionedThroughputExceededException`. */
   throttle?: number;
   random?: () => number;
+  /** At most this many requests reach the engine at once; the others wait, in order. */
+  maxInFlight?: number;
 }
 
 export interface DynamoDbProxy {
@@ -38,6 +40,20 @@ export async function startDynamoDbProxy(options: DynamoDbProxyOptions): Promise
   const random = options.random ?? Math.random;
   const requests: Record<string, number> = {};
   let throttled = 0;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async () => {
+    if (options.maxInFlight === undefined || inFlight < options.maxInFlight) {
+      inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  };
 
   const server = createServer((request, response) => {
     const operation =
@@ -46,7 +62,7 @@ export async function startDynamoDbProxy(options: DynamoDbProxyOptions): Promise
         .pop() ?? 'unknown';
     requests[operation] = (requests[operation] ?? 0) + 1;
     readAll(request)
-      .then((body) => {
+      .then(async (body) => {
         if ((options.throttle ?? 0) > 0 && random() < (options.throttle ?? 0)) {
           throttled++;
           response.writeHead(400, {
@@ -56,6 +72,14 @@ export async function startDynamoDbProxy(options: DynamoDbProxyOptions): Promise
           response.end(THROTTLED_BODY);
           return;
         }
+        await slot();
+        let released = false;
+        const done = () => {
+          if (released) return;
+          released = true;
+          release();
+        };
+        response.once('close', done);
         const upstream = httpRequest(
           {
             host: target.hostname,

@@ -8,7 +8,6 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import type { Logger } from '../../lib/log.js';
 import { lambdaContext } from '../api/lambda-context.js';
 import type { JsonLinesWriter } from '../json-lines.js';
-import type { CheckpointStore, ShardCheckpoint } from './checkpoints.js';
 import type { StreamMapping } from './mapping.js';
 import { isoSeconds, type PendingRecord, recordExpired } from './records.js';
 
@@ -49,7 +48,6 @@ export interface BatchDeliveryOptions {
   functionName: string;
   mapping: StreamMapping;
   handler: StreamHandler;
-  checkpoints: CheckpointStore;
   deadLetters: JsonLinesWriter;
   log: Logger;
   now: () => number;
@@ -71,9 +69,9 @@ export class BatchDelivery {
   }
 
   /**
-   * Delivers one batch until every record in it is processed or discarded, moving `checkpoint`
-   * as records settle. Returns false when the runner stopped first; the caller then leaves the
-   * checkpoint where it is.
+   * Delivers one batch until every record in it is processed or discarded, calling `settle` with
+   * the records whose fate is decided, in order, as they settle. Returns false when the runner
+   * stopped first; the unsettled records are then left for the next start.
    *
    * Retries are counted per segment, the run of records that is retried together. Following
    * "Splitting batches doesn't consume the retry quota", a bisected batch becomes two segments
@@ -84,15 +82,11 @@ export class BatchDelivery {
   async deliver(
     shardId: string,
     records: PendingRecord[],
-    checkpoint: ShardCheckpoint,
+    settle: (records: PendingRecord[]) => Promise<void>,
     log: Logger,
   ): Promise<boolean> {
-    const { mapping, checkpoints } = this.#options;
+    const { mapping } = this.#options;
     const queue: Segment[] = [{ records, failures: 0, invocations: 0 }];
-    const settle = async (sequenceNumber: string | null) => {
-      checkpoint.sequenceNumber = sequenceNumber;
-      await checkpoints.save();
-    };
 
     while (queue.length > 0) {
       if (this.#options.stopping()) return false;
@@ -101,7 +95,7 @@ export class BatchDelivery {
       const expired = this.#expiredHead(segment);
       if (expired.length > 0) {
         await this.#discard(shardId, segment, expired, 'RecordAgeExceeded');
-        await settle((expired.at(-1) as PendingRecord).sequenceNumber);
+        await settle(expired);
         segment.records = segment.records.slice(expired.length);
         if (segment.records.length === 0) queue.shift();
         continue;
@@ -111,14 +105,13 @@ export class BatchDelivery {
       segment.invocations++;
       segment.last = outcome;
       if (outcome.kind === 'success') {
-        await settle((segment.records.at(-1) as PendingRecord).sequenceNumber);
+        await settle(segment.records);
         queue.shift();
         continue;
       }
 
       if (outcome.kind === 'partial' && outcome.index > 0) {
-        const failed = segment.records[outcome.index] as PendingRecord;
-        await settle(failed.previous);
+        await settle(segment.records.slice(0, outcome.index));
         segment.records = segment.records.slice(outcome.index);
         segment.failures = 0;
       } else if (
@@ -135,7 +128,7 @@ export class BatchDelivery {
       }
 
       if (await this.#retryOrDiscard(shardId, segment, outcome, log)) continue;
-      await settle((segment.records.at(-1) as PendingRecord).sequenceNumber);
+      await settle(segment.records);
       queue.shift();
     }
     return true;

@@ -23,6 +23,10 @@ export interface StreamMapping {
   reportBatchItemFailures: boolean;
   /** The on-failure destination in AWS; locally discarded batches always go to the dead letters. */
   onFailureDestination?: string | undefined;
+  /** Batches of one shard in flight at once, 1 to 10; 1 by default. */
+  parallelizationFactor: number;
+  /** How long records may wait for a batch to fill, 0 to 300 s; 0 by default. */
+  maximumBatchingWindowInSeconds: number;
 }
 
 export type StreamMappingInput = Partial<StreamMapping> & Pick<StreamMapping, 'startingPosition'>;
@@ -38,6 +42,8 @@ const MAPPING_DEFAULTS = {
   maximumRetryAttempts: -1,
   maximumRecordAgeInSeconds: -1,
   reportBatchItemFailures: false,
+  parallelizationFactor: 1,
+  maximumBatchingWindowInSeconds: 0,
 } satisfies Omit<StreamMapping, 'startingPosition'>;
 
 function checkRange(name: string, value: number, min: number, max: number): void {
@@ -56,6 +62,8 @@ export function normalizeMapping(input: StreamMappingInput): StreamMapping {
   checkRange('BatchSize', mapping.batchSize, 1, 10_000);
   checkRange('MaximumRetryAttempts', mapping.maximumRetryAttempts, -1, 10_000);
   checkRange('MaximumRecordAgeInSeconds', mapping.maximumRecordAgeInSeconds, -1, 604_800);
+  checkRange('ParallelizationFactor', mapping.parallelizationFactor, 1, 10);
+  checkRange('MaximumBatchingWindowInSeconds', mapping.maximumBatchingWindowInSeconds, 0, 300);
   if (mapping.startingPosition !== 'TRIM_HORIZON' && mapping.startingPosition !== 'LATEST') {
     throw new StreamMappingError(
       `StartingPosition must be TRIM_HORIZON or LATEST for a DynamoDB stream, got ${String(mapping.startingPosition)}`,
@@ -134,5 +142,7 @@ export function mappingFromTemplate(properties: Record<string, unknown>): Stream
     maximumRecordAgeInSeconds: templateNumber(properties, 'MaximumRecordAgeInSeconds'),
     reportBatchItemFailures: responseTypes.includes('ReportBatchItemFailures'),
     onFailureDestination: typeof destination === 'string' ? destination : undefined,
+    parallelizationFactor: templateNumber(properties, 'ParallelizationFactor'),
+    maximumBatchingWindowInSeconds: templateNumber(properties, 'MaximumBatchingWindowInSeconds'),
   });
 }

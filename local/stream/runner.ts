@@ -22,15 +22,18 @@
  *   `<dataDir>/dead-letters.jsonl` carrying Lambda's on-failure record plus the records, and
  *   processing moves on;
  * - delivery is at least once: a restart resumes from the persisted checkpoint
- *   (`<dataDir>/stream-checkpoints.json`), and an unfinished batch is delivered again.
+ *   (`<dataDir>/stream-checkpoints.json`), and an unfinished batch is delivered again;
+ * - `ParallelizationFactor` batches of a shard may be in flight at once; the records of one
+ *   partition key always share a lane and keep their order (see `lanes.ts`); the shard's
+ *   checkpoint never passes a record that is not settled;
+ * - `MaximumBatchingWindowInSeconds`: a batch waits for that long to fill unless it is full.
  *
- * Not emulated: `ParallelizationFactor` (one batch per shard at a time, which keeps the per-key
- * order the service guarantees), `MaximumBatchingWindowInSeconds` (the default of 0 is used),
- * tumbling windows, function timeouts, and the 6 MB invocation payload limit. Retry counts live in
- * memory, so a restart gives a failing batch a fresh budget.
+ * Not emulated: tumbling windows, function timeouts, and the 6 MB invocation payload limit. Retry
+ * counts live in memory, so a restart gives a failing batch a fresh budget.
  *
  * This module runs the shards' workers; the rest lives beside it: `mapping.ts` (the mapping's
  * settings), `shards.ts` (reading shards), `records.ts` (Lambda's record shape, filters, batches),
+ * `lanes.ts` (parallel batches per shard, the batching window, the checkpoint),
  * `delivery.ts` (invocations, retries, bisection, dead letters) and `checkpoints.ts`.
  */
 
@@ -42,6 +45,7 @@ import type { EventMatcher } from '../event-bus/pattern.js';
 import { JsonLinesWriter } from '../json-lines.js';
 import { CheckpointStore, type ShardCheckpoint } from './checkpoints.js';
 import { BatchDelivery, MAX_BACKOFF_MS, type StreamHandler } from './delivery.js';
+import { ShardLanes } from './lanes.js';
 import {
   compileFilters,
   normalizeMapping,
@@ -49,15 +53,17 @@ import {
   StreamMappingError,
   type StreamMappingInput,
 } from './mapping.js';
-import { type PendingRecord, pendingRecords, type RecordSource, takeBatch } from './records.js';
+import { pendingRecords, type RecordSource } from './records.js';
 import {
   checkpointAtEnd,
+  GET_RECORDS_LIMIT,
   latestStreamArn,
   listShards,
   type ShardInfo,
   type ShardPage,
   ShardReader,
   type StreamsApi,
+  streamPartitionKey,
   streamsClient,
 } from './shards.js';
 
@@ -96,6 +102,11 @@ export interface StreamRunnerOptions {
   now?: () => number;
   /** Reads this instead of a client built for `dynamoDbEndpoint`. */
   streams?: StreamsApi;
+  /**
+   * The table's partition key attribute, which keeps records in order across parallel batches;
+   * read from DescribeStream when not given.
+   */
+  partitionKey?: string;
 }
 
 export interface StreamRunner {
@@ -123,6 +134,7 @@ class StreamRunnerImpl {
   readonly #pollIntervalMs: number;
   readonly #source: RecordSource;
   readonly #delivery: BatchDelivery;
+  readonly #partitionKey: string | undefined;
   readonly #abort = new AbortController();
   readonly #workers = new Map<string, { idleMark: number; done: Promise<void> }>();
   readonly #waiters = new Set<{ check: () => boolean; settle: (error?: Error) => void }>();
@@ -147,6 +159,7 @@ class StreamRunnerImpl {
     this.#log = (options.log ?? silentLogger).child({ streamArn });
     this.#now = options.now ?? Date.now;
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#partitionKey = options.partitionKey;
     const region = options.region ?? 'us-east-1';
     this.#source = { region, streamArn };
     this.#delivery = new BatchDelivery({
@@ -155,7 +168,6 @@ class StreamRunnerImpl {
       functionName: options.functionName ?? 'local-function',
       mapping: this.#mapping,
       handler,
-      checkpoints,
       deadLetters,
       log: this.#log,
       now: this.#now,
@@ -304,57 +316,107 @@ class StreamRunnerImpl {
       checkpoint.sequenceNumber,
       log,
     );
-    let pending: PendingRecord[] = [];
+    const lanes = new ShardLanes(this.#mapping, this.#filters, checkpoint, this.#partitionKey);
+    // Enough read ahead to keep every lane's next batch ready, and one page at least.
+    const readAhead = Math.max(
+      GET_RECORDS_LIMIT,
+      2 * this.#mapping.parallelizationFactor * this.#mapping.batchSize,
+    );
+    const deliveries = new Set<Promise<void>>();
+    let change = signal();
+    let stopped = false;
+    let closed = false;
+    const save = async (moved: boolean) => {
+      if (moved) await this.checkpoints.save();
+    };
 
-    while (!this.#stopping) {
-      if (pending.length === 0) {
-        const tick = ++this.#tick;
-        const page = await this.#readPage(reader, checkpoint, log);
-        if (page === 'finished') return;
-        if (page === 'again') continue;
-        if (page.records.length === 0) {
-          if (page.open) {
-            worker.idleMark = tick;
-            this.#notify();
-            await this.#pause(this.#pollIntervalMs);
+    const startDue = () => {
+      for (const { lane, batch } of lanes.due(this.#now())) {
+        const delivery = this.#delivery
+          .deliver(shardId, batch, (records) => save(lanes.settle(records)), log)
+          .then(
+            (completed) => {
+              if (!completed) stopped = true;
+            },
+            (error: unknown) => {
+              // The records stay unsettled: a restart delivers them again.
+              stopped = true;
+              log.error('stream runner: delivery failed', { error });
+            },
+          )
+          .finally(() => {
+            lanes.finish(lane);
+            deliveries.delete(delivery);
+            change.resolve();
+          });
+        deliveries.add(delivery);
+      }
+    };
+    /** Waits for a delivery to end, a window to run out, or `ms`, whichever comes first. */
+    const wait = async (ms: number) => {
+      const due = lanes.nextDue();
+      const until = due === undefined ? ms : Math.max(0, Math.min(ms, due - this.#now()));
+      await Promise.race([change.promise, this.#pause(until)]);
+      change = signal();
+    };
+
+    try {
+      while (!this.#stopping && !stopped) {
+        startDue();
+        if (closed) {
+          if (lanes.idle) {
+            this.#finishShard(reader, checkpoint, log);
+            await this.checkpoints.save();
+            return;
           }
+          await wait(this.#pollIntervalMs);
           continue;
         }
-        pending = pendingRecords(page.records, page.previous, this.#now(), this.#source);
+        if (lanes.unsettled >= readAhead) {
+          await wait(this.#pollIntervalMs);
+          continue;
+        }
+        const tick = ++this.#tick;
+        const page = await this.#readPage(reader, log);
+        if (page === 'again') continue;
+        if (page === 'closed') {
+          closed = true;
+          continue;
+        }
+        if (page.records.length > 0) {
+          await save(
+            lanes.add(
+              pendingRecords(page.records, page.previous, this.#now(), this.#source),
+              this.#now(),
+            ),
+          );
+          continue;
+        }
+        if (!page.open) continue;
+        if (lanes.idle) {
+          worker.idleMark = tick;
+          this.#notify();
+        }
+        await wait(this.#pollIntervalMs);
       }
-
-      const { batch, consumed } = takeBatch(pending, this.#mapping.batchSize, this.#filters);
-      pending = pending.slice(consumed.length);
-      if (batch.length > 0 && !(await this.#delivery.deliver(shardId, batch, checkpoint, log))) {
-        return;
-      }
-      const settled = consumed.at(-1);
-      if (settled) {
-        checkpoint.sequenceNumber = settled.sequenceNumber;
-        await this.checkpoints.save();
-      }
+    } finally {
+      await Promise.all(deliveries);
     }
   }
 
-  /**
-   * Reads the shard's next page. `finished` when the closed shard has been read out (its worker
-   * is then gone); `again` after a failed read, once the backoff has passed.
-   */
-  async #readPage(
-    reader: ShardReader,
-    checkpoint: ShardCheckpoint,
-    log: Logger,
-  ): Promise<ShardPage | 'finished' | 'again'> {
+  /** A closed shard read to its end with every record settled: its children may start. */
+  #finishShard(reader: ShardReader, checkpoint: ShardCheckpoint, log: Logger): void {
+    checkpoint.finished = true;
+    log.debug('stream runner: finished a closed shard');
+    this.#workers.delete(reader.shardId);
+    this.#wake();
+    this.#notify();
+  }
+
+  /** Reads the shard's next page; `closed` once the shard has ended and been read to its end. */
+  async #readPage(reader: ShardReader, log: Logger): Promise<ShardPage | 'closed' | 'again'> {
     try {
-      const page = await reader.next();
-      if (page !== 'closed') return page;
-      checkpoint.finished = true;
-      await this.checkpoints.save();
-      log.debug('stream runner: finished a closed shard');
-      this.#workers.delete(reader.shardId);
-      this.#wake();
-      this.#notify();
-      return 'finished';
+      return await reader.next();
     } catch (error) {
       if (this.#stopping) return 'again';
       reader.renewIterator();
@@ -365,6 +427,15 @@ class StreamRunnerImpl {
       return 'again';
     }
   }
+}
+
+/** A promise and the function that resolves it. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }
 
 /**
@@ -396,13 +467,14 @@ export async function startStreamRunner(options: StreamRunnerOptions): Promise<S
       streamArn,
       log,
     );
+    const partitionKey = options.partitionKey ?? (await streamPartitionKey(client.api, streamArn));
     const runner = new StreamRunnerImpl(
       streamArn,
       client.api,
       checkpoints,
       new JsonLinesWriter(join(options.dataDir, 'dead-letters.jsonl')),
       options.handler,
-      options,
+      { ...options, ...(partitionKey ? { partitionKey } : {}) },
       client.destroy,
     );
     await runner.start();

@@ -35,7 +35,7 @@ export interface ShardInfo {
   closed: boolean;
 }
 
-const GET_RECORDS_LIMIT = 1000;
+export const GET_RECORDS_LIMIT = 1000;
 
 /**
  * A client that reaches the same database as `createDynamoDbClient`: DynamoDB Local keeps one
@@ -88,6 +88,15 @@ export async function listShards(streams: StreamsApi, streamArn: string): Promis
     exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
   } while (exclusiveStartShardId);
   return shards;
+}
+
+/** The table's partition key attribute, as DescribeStream tells it (undefined if it does not). */
+export async function streamPartitionKey(
+  streams: StreamsApi,
+  streamArn: string,
+): Promise<string | undefined> {
+  const { StreamDescription } = await streams.describeStream({ StreamArn: streamArn });
+  return StreamDescription?.KeySchema?.find((key) => key.KeyType === 'HASH')?.AttributeName;
 }
 
 /**

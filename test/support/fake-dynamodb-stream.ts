@@ -76,6 +76,7 @@ export class FakeDynamoDbStream implements StreamsApi {
       StreamDescription: {
         StreamArn: input.StreamArn,
         StreamStatus: 'ENABLED',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
         Shards: page.map((shard) => ({
           ShardId: shard.shardId,
           ...(shard.parentShardId ? { ParentShardId: shard.parentShardId } : {}),

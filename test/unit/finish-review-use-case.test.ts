@@ -65,6 +65,10 @@ class RecordingPublisher implements EventPublisher {
   async publish(events: readonly WorkflowEvent[]) {
     this.published.push([...events]);
   }
+  async publishGroups(groups: readonly (readonly WorkflowEvent[])[]) {
+    for (const events of groups) this.published.push([...events]);
+    return new Map<number, Error>();
+  }
 }
 
 function deps(store: WorkflowStore, options: { requireFailureSecondReviews?: boolean } = {}) {
@@ -189,6 +193,9 @@ describe('finishReview: first processing', () => {
         ...dependencies,
         publisher: {
           publish: async () => {
+            throw failure;
+          },
+          publishGroups: async () => {
             throw failure;
           },
         },

@@ -1,6 +1,6 @@
-import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { HeldBackAfterFailure } from '../../functions/finish-review/handler.js';
+import { BatchFailed } from '../../functions/finish-review/handler.js';
 import type { StoredRevision } from '../../lib/reviews/review.js';
 import { MemoryStore } from '../../lib/store/memory-store.js';
 import { eventId } from '../../lib/workflow/events.js';
@@ -276,7 +276,78 @@ describe('finish-review: batches', () => {
     ).toEqual(['submitted', 'second_review_required']);
   });
 
-  it('reports a failed record and every later one, and leaves the later ones unprocessed', async () => {
+  it('works on different attempts at once and on one attempt one revision at a time', async () => {
+    // Prepare
+    const inner = new MemoryStore();
+    const inFlight = new Map<string, number>();
+    let mostAtOnce = 0;
+    let mostForOneAttempt = 0;
+    const watched = Object.create(inner) as MemoryStore;
+    watched.getWorkflowState = async (attemptCode, revision) => {
+      inFlight.set(attemptCode, (inFlight.get(attemptCode) ?? 0) + 1);
+      const total = [...inFlight.values()].reduce((sum, count) => sum + count, 0);
+      mostAtOnce = Math.max(mostAtOnce, total);
+      mostForOneAttempt = Math.max(mostForOneAttempt, inFlight.get(attemptCode) ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight.set(attemptCode, (inFlight.get(attemptCode) ?? 1) - 1);
+      return inner.getWorkflowState(attemptCode, revision);
+    };
+    const { eventBridge, invoke } = workflowHarness({ store: watched });
+    const codes = [];
+    for (let index = 0; index < 6; index++) codes.push(await registeredAttempt(inner));
+    const records = [];
+    for (const status of ['Suspicious', 'Clean', 'Rules Violation'] as const) {
+      for (const code of codes) {
+        records.push(
+          revisionInsert(code, await appendRevision(inner, code, staffRevision(status))),
+        );
+      }
+    }
+
+    // Act
+    const response = await invoke(streamEvent(records));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mostAtOnce).toBe(6);
+    expect(mostForOneAttempt).toBe(1);
+    for (const code of codes) {
+      expect(inner.applied.get(code)?.appliedRevision).toBe(3);
+      expect(
+        eventBridge
+          .published('review_received')
+          .filter((event) => event.detail.attempt_code === code)
+          .map((event) => [event.detail.review_revision, event.detail.attempt_status]),
+      ).toEqual([
+        [1, 'submitted'],
+        [2, 'rejected'],
+        [3, 'verified'],
+      ]);
+    }
+  });
+
+  it('publishes the events of a batch together, ten to a call', async () => {
+    // Prepare
+    const { store, eventBridge, invoke } = workflowHarness();
+    const records = [];
+    for (let index = 0; index < 15; index++) {
+      const code = await registeredAttempt(store);
+      records.push(revisionInsert(code, await appendRevision(store, code)));
+    }
+
+    // Act
+    const response = await invoke(streamEvent(records));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    // Each Clean review announces itself and the status change: 30 events.
+    expect(eventBridge.calls.map((call) => call.length)).toEqual([10, 10, 10]);
+    expect(
+      eventBridge.published('review_received').map((event) => event.detail.attempt_code),
+    ).toEqual(records.map((record) => record.dynamodb?.Keys?.attemptCode?.S));
+  });
+
+  it('reports only the record whose events failed; other attempts carry on', async () => {
     // Prepare
     const { store, eventBridge, invoke } = workflowHarness({ maxAttempts: 2 });
     const codes = [
@@ -294,18 +365,77 @@ describe('finish-review: batches', () => {
 
     // Assess
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
-      sequenceNumbers(records.slice(1)),
+      sequenceNumbers([records[1] as DynamoDBRecord]),
     );
-    expect((await store.getAttempt(codes[0] ?? ''))?.status).toBe('verified');
-    // The failed record's attempt was updated before its publish failed; the one after it was not touched.
-    expect((await store.getAttempt(codes[1] ?? ''))?.status).toBe('verified');
-    expect((await store.getAttempt(codes[2] ?? ''))?.status).toBe('submitted');
+    // The failed record's attempt was updated before its publish failed; the retry republishes.
+    for (const code of codes) expect((await store.getAttempt(code))?.status).toBe('verified');
     expect(new Set(eventBridge.published().map((event) => event.detail.attempt_code))).toEqual(
-      new Set([codes[0]]),
+      new Set([codes[0], codes[2]]),
     );
   });
 
-  it('fails the whole batch when its first record fails, so Lambda retries all of it', async () => {
+  it('holds back the later revisions of an attempt whose revision failed, unapplied and unannounced', async () => {
+    // Prepare
+    const { store, eventBridge, invoke } = workflowHarness({ maxAttempts: 1 });
+    const held = await registeredAttempt(store);
+    const other = await registeredAttempt(store);
+    const records = [
+      revisionInsert(held, await appendRevision(store, held, { reviewStatus: 'Suspicious' })),
+      revisionInsert(other, await appendRevision(store, other, { reviewStatus: 'Suspicious' })),
+      revisionInsert(held, await appendRevision(store, held, staffRevision('Clean'))),
+      revisionInsert(other, await appendRevision(store, other, staffRevision('Clean'))),
+    ];
+    eventBridge.failEntries((detail) => detail.attempt_code === held, { calls: 1 });
+
+    // Act
+    const response = await invoke(streamEvent(records));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      sequenceNumbers([records[0], records[2]] as DynamoDBRecord[]),
+    );
+    expect(store.applied.get(held)?.appliedRevision).toBe(1);
+    expect((await store.getAttempt(held))?.status).toBe('second_review_required');
+    expect(store.applied.get(other)?.appliedRevision).toBe(2);
+    expect((await store.getAttempt(other))?.status).toBe('verified');
+    expect(eventBridge.published().filter((event) => event.detail.attempt_code === held)).toEqual(
+      [],
+    );
+  });
+
+  it('fails a record whose store work fails and holds back its attempt only', async () => {
+    // Prepare
+    const inner = new MemoryStore();
+    const broken = await registeredAttempt(inner);
+    const healthy = await registeredAttempt(inner);
+    const failing = Object.create(inner) as MemoryStore;
+    failing.getWorkflowState = async (attemptCode, revision) => {
+      if (attemptCode === broken) throw new Error('store unavailable');
+      return inner.getWorkflowState(attemptCode, revision);
+    };
+    const { eventBridge, invoke } = workflowHarness({ store: failing });
+    const records = [
+      revisionInsert(broken, await appendRevision(inner, broken)),
+      revisionInsert(healthy, await appendRevision(inner, healthy)),
+      headInsert(broken, 1),
+      revisionInsert(broken, await appendRevision(inner, broken, staffRevision('Suspicious'))),
+    ];
+
+    // Act
+    const response = await invoke(streamEvent(records));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      sequenceNumbers([records[0], records[2], records[3]] as DynamoDBRecord[]),
+    );
+    expect((await inner.getAttempt(healthy))?.status).toBe('verified');
+    expect((await inner.getAttempt(broken))?.status).toBe('submitted');
+    expect(new Set(eventBridge.published().map((event) => event.detail.attempt_code))).toEqual(
+      new Set([healthy]),
+    );
+  });
+
+  it('throws when every record fails, so Lambda retries (and bisects) the batch', async () => {
     const { store, eventBridge, invoke } = workflowHarness({ maxAttempts: 1 });
     const attemptCode = await registeredAttempt(store);
     const other = await registeredAttempt(store);
@@ -315,8 +445,9 @@ describe('finish-review: batches', () => {
     ];
     eventBridge.throttle(1);
 
-    await expect(invoke(streamEvent(records))).rejects.toBeInstanceOf(FullBatchFailureError);
-    expect((await store.getAttempt(other))?.status).toBe('submitted');
+    await expect(invoke(streamEvent(records))).rejects.toBeInstanceOf(BatchFailed);
+    expect(eventBridge.calls).toHaveLength(1);
+    expect(eventBridge.accepted).toEqual([]);
   });
 
   it('treats an unreadable revision as a failed record (a poison pill for the failure destination)', async () => {
@@ -367,6 +498,7 @@ describe('finish-review: reprocessing', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(store.applied.get(attemptCode)?.appliedRevision).toBe(1);
+    // One attempt, two rounds: the second delivery republishes what the first one published.
     const [first, second] = eventBridge.calls;
     expect(first).toHaveLength(3);
     expect(second).toEqual(first);
@@ -453,7 +585,7 @@ describe('finish-review: reprocessing', () => {
 
     // Act
     const failed = invoke(streamEvent([record]));
-    await expect(failed).rejects.toBeInstanceOf(FullBatchFailureError);
+    await expect(failed).rejects.toBeInstanceOf(BatchFailed);
     const statusAfterFailure = (await store.getAttempt(attemptCode))?.status;
     eventBridge.heal();
     const response = await invoke(streamEvent([record]));
@@ -612,7 +744,7 @@ describe('finish-review: concurrent writers', () => {
       }),
     });
 
-    await expect(invoke(streamEvent([record]))).rejects.toBeInstanceOf(FullBatchFailureError);
+    await expect(invoke(streamEvent([record]))).rejects.toBeInstanceOf(BatchFailed);
     expect(eventBridge.calls).toEqual([]);
     expect(logs.entries()).toContainEqual(
       expect.objectContaining({ error: expect.objectContaining({ name: 'WorkflowConflict' }) }),
@@ -642,93 +774,5 @@ describe('finish-review: concurrent writers', () => {
         message: 'attempt of the review revision does not exist; nothing to do',
       }),
     );
-  });
-});
-
-describe('finish-review: holding back after a failure', () => {
-  it('warns once with the failed sequence number and how many later records were held back', async () => {
-    // Prepare
-    const { store, eventBridge, invoke, logs } = workflowHarness({ maxAttempts: 1 });
-    const codes = [await registeredAttempt(store), await registeredAttempt(store)];
-    const ok = revisionInsert(codes[1] ?? '', await appendRevision(store, codes[1] ?? ''));
-    const failing = revisionInsert(codes[0] ?? '', await appendRevision(store, codes[0] ?? ''));
-    const later = [
-      revisionInsert(codes[1] ?? '', await appendRevision(store, codes[1] ?? '')),
-      headInsert(codes[1] ?? '', 2),
-    ];
-    eventBridge.failEntries((detail) => detail.attempt_code === codes[0], { calls: 1 });
-
-    // Act
-    const response = await invoke(streamEvent([ok, failing, ...later]));
-
-    // Assess
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
-      sequenceNumbers([failing, ...later]),
-    );
-    const warnings = logs.entries().filter((entry) => entry.level === 'warn');
-    expect(warnings).toEqual([
-      expect.objectContaining({ failedAt: failing.dynamodb?.SequenceNumber, heldBack: 2 }),
-    ]);
-  });
-
-  it('does not warn when the failed record is the last of its batch', async () => {
-    const { store, eventBridge, invoke, logs } = workflowHarness({ maxAttempts: 1 });
-    const attemptCode = await registeredAttempt(store);
-    const first = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
-    const last = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
-    eventBridge.failEntries((detail) => detail.review_revision === 2);
-
-    const response = await invoke(streamEvent([first, last]));
-
-    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
-      sequenceNumbers([last]),
-    );
-    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([]);
-  });
-
-  it('starts every invocation afresh: a failure in one batch holds nothing back in the next', async () => {
-    const { store, eventBridge, invoke } = workflowHarness({ maxAttempts: 1 });
-    const attemptCode = await registeredAttempt(store);
-    const other = await registeredAttempt(store);
-    const failing = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
-    const next = revisionInsert(other, await appendRevision(store, other));
-    eventBridge.failEntries((detail) => detail.attempt_code === attemptCode, { calls: 1 });
-
-    await invoke(streamEvent([failing, next])).catch(() => undefined);
-    const response = await invoke(streamEvent([next]));
-
-    expect(response.batchItemFailures).toEqual([]);
-    expect((await store.getAttempt(other))?.status).toBe('verified');
-  });
-
-  it('ignores a record that carries no stream data', async () => {
-    const { invoke } = workflowHarness();
-    const { dynamodb: _dynamodb, ...bare } = headInsert('CODE', 1);
-
-    const response = await invoke(streamEvent([bare]));
-
-    expect(response.batchItemFailures).toEqual([]);
-  });
-
-  it('names a failed record without a sequence number "unknown" in the warning', async () => {
-    const { store, invoke, logs } = workflowHarness();
-    const attemptCode = await registeredAttempt(store);
-    const good = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
-    const broken = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
-    if (broken.dynamodb?.NewImage) broken.dynamodb.NewImage.reviewStatus = { S: 'Bogus' };
-    delete broken.dynamodb?.SequenceNumber;
-
-    await invoke(streamEvent([good, broken, headInsert(attemptCode, 2)])).catch(() => undefined);
-
-    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([
-      expect.objectContaining({ failedAt: 'unknown', heldBack: 1 }),
-    ]);
-  });
-
-  it('names the failed record in the error of each held-back one', () => {
-    const error = new HeldBackAfterFailure('4200');
-
-    expect(error.name).toBe('HeldBackAfterFailure');
-    expect(error.message).toBe('Not processed: an earlier record (4200) of this batch failed');
   });
 });
