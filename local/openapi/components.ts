@@ -1,8 +1,14 @@
 import * as z from 'zod';
 import { attemptCodeSchema, attemptRegistrationSchema } from '../../lib/reviews/attempt.js';
+import { DISPOSITIONS } from '../../lib/reviews/review.js';
 import { staffReviewSchema } from '../../lib/reviews/staff-review.js';
-import { REVIEW_STATUSES } from '../../lib/reviews/statuses.js';
+import {
+  ATTEMPT_STATUSES,
+  REVIEW_OUTCOME_STATUSES,
+  REVIEW_STATUSES,
+} from '../../lib/reviews/statuses.js';
 import { vendorReviewSchema } from '../../lib/reviews/vendor-review.js';
+import { reprocessRequestSchema } from '../../lib/workflow/reprocess.js';
 
 /**
  * The named schemas of the OpenAPI document. Request bodies are the very zod schemas the handlers
@@ -133,3 +139,55 @@ export const Unhealthy = z.looseObject({ status: z.literal('unavailable') }).met
   description:
     'A part of the local pipeline (database engine, stream workflow, bus) is not working; further fields say which.',
 });
+
+// ---- operations ---------------------------------------------------------------------------------
+
+export const AttemptPage = z
+  .object({
+    items: z.array(Attempt).describe('Most recently changed first.'),
+    next: z
+      .string()
+      .nullable()
+      .describe('Pass as `cursor` for the next page; null on the last page.'),
+  })
+  .meta({ id: 'AttemptPage', description: 'One page of the attempts that have a status.' });
+
+export const RevisionOutcome = z
+  .object({
+    decidedStatus: z.enum(REVIEW_OUTCOME_STATUSES),
+    fromStatus: z.enum(ATTEMPT_STATUSES),
+    toStatus: z.enum(ATTEMPT_STATUSES),
+    disposition: z.enum(DISPOSITIONS),
+    processedAt: isoTime,
+  })
+  .meta({ id: 'RevisionOutcome', description: 'What the workflow did with a revision.' });
+
+export const ReviewHistory = z
+  .object({
+    items: z.array(
+      Review.extend({
+        outcome: RevisionOutcome.nullable().describe(
+          'Null while the workflow has not processed the revision.',
+        ),
+      }),
+    ),
+  })
+  .meta({
+    id: 'ReviewHistory',
+    description: "Every revision of an attempt's review, oldest first.",
+  });
+
+export const ReprocessRequest = reprocessRequestSchema.meta({
+  id: 'ReprocessRequest',
+  description:
+    'A time range of at most 31 days (`from` inclusive, `to` exclusive); `cursor` continues a range.',
+});
+
+export const ReprocessResult = z
+  .object({
+    examined: z.int().min(0).describe('Revisions received in the range, on this page.'),
+    processed: z.int().min(0).describe('Of those, revisions without an outcome, now processed.'),
+    republished: z.int().min(0).describe('Revisions whose events were published again.'),
+    next: z.string().nullable().describe('Pass as `cursor` to continue; null when done.'),
+  })
+  .meta({ id: 'ReprocessResult', description: 'One page of a reprocessing run.' });

@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { MAX_BODY_BYTES } from '../../lib/http/api-gateway.js';
+import { attemptQueueQuerySchema } from '../../lib/reviews/attempt-queue.js';
 import {
   Accepted,
   Attempt,
   AttemptCode,
+  AttemptPage,
   AttemptRegistration,
   errorWith,
   Health,
   InternalError,
+  ReprocessRequest,
+  ReprocessResult,
+  ReviewHistory,
   StaffReview,
   StaffReviewRecorded,
   Unhealthy,
@@ -215,6 +220,93 @@ export const ROUTES: readonly RouteSpec[] = [
       404: refused('No attempt has this code.', 'attempt_not_found'),
       413: TOO_LARGE,
       ...failures('service_unavailable', 'concurrent_update'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/internal/attempts',
+    operationId: 'listAttemptsByStatus',
+    tag: 'operations',
+    summary: 'The attempts that have a status (the staff review queue)',
+    description:
+      'Live attempts whose current status is `status`, most recently changed first, read from an index. `status=second_review_required` is the queue of attempts waiting for a staff review. Page with `limit` (1 to 100, default 50) and the `next` cursor of the previous page.',
+    authorisation: 'iam',
+    query: attemptQueueQuerySchema,
+    answers: {
+      200: { description: 'One page of attempts.', body: AttemptPage },
+      400: refused(
+        'An unknown `status`, a `limit` outside 1..100, or a cursor this service did not issue for this status (or one that was altered).',
+        'malformed_payload',
+      ),
+      ...failures('service_unavailable'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/internal/attempts/{attemptCode}/reviews',
+    operationId: 'readReviewHistory',
+    tag: 'operations',
+    summary: "The whole history of an attempt's review",
+    description:
+      'Every review revision of the attempt, oldest first, each with what the workflow did with it (`outcome`, null until processed).',
+    authorisation: 'iam',
+    pathParameters: attemptPath,
+    answers: {
+      200: { description: 'The revisions.', body: ReviewHistory },
+      400: refused('The attempt code is malformed.', 'malformed_payload'),
+      404: refused('No attempt has this code.', 'attempt_not_found'),
+      ...failures('service_unavailable'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/internal/attempts/{attemptCode}/review/video',
+    operationId: 'followVideoLink',
+    tag: 'operations',
+    summary: "Redirect to the vendor's recording of the attempt",
+    description:
+      '302 to the decrypted `videoReviewLink` of the newest revision that has one (with `VIDEO_LINK_HTML5`, `DirectLink-Generic` becomes `DirectLink-HTML5`). Never cached. The log line names who asked for which attempt, never the link.',
+    authorisation: 'iam',
+    pathParameters: attemptPath,
+    answers: {
+      302: {
+        description: 'To the recording.',
+        headers: {
+          Location: { description: 'The recording link.', required: true },
+          'Cache-Control': { description: '`no-store`.', required: true },
+        },
+      },
+      400: refused('The attempt code is malformed.', 'malformed_payload'),
+      404: refused(
+        '`attempt_not_found`: no attempt has this code. `video_not_available`: the attempt is archived, has no review, no revision carries a link, or the link does not decrypt.',
+        'attempt_not_found',
+        'video_not_available',
+      ),
+      ...failures('service_unavailable'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/internal/reviews/reprocess',
+    operationId: 'reprocessReviews',
+    tag: 'operations',
+    summary: 'Run the review revisions of a time range through the workflow again',
+    description:
+      'Every revision received in `[from, to)` without a recorded outcome is processed now, in order per attempt, with the same guards and event ids as on the stream. With `republish`, revisions already processed publish their events again, unchanged. At most 100 revisions per call: call again with `next` as `cursor` until it is null.',
+    authorisation: 'iam',
+    body: {
+      schema: ReprocessRequest,
+      description: 'The range.',
+      example: { from: '2024-03-02T00:00:00Z', to: '2024-03-03T00:00:00Z', republish: false },
+    },
+    answers: {
+      200: { description: 'One page done.', body: ReprocessResult },
+      400: refused(
+        '`from` not before `to`, a range over 31 days, a date that is not ISO 8601, or a cursor this service did not issue for this request.',
+        'malformed_payload',
+      ),
+      413: TOO_LARGE,
+      ...failures('service_unavailable'),
     },
   },
   {

@@ -119,6 +119,7 @@ export interface ApiEventOptions {
   path?: string;
   body?: string | Buffer | undefined;
   headers?: Record<string, string>;
+  query?: Record<string, string>;
   base64?: boolean;
 }
 
@@ -132,7 +133,7 @@ export function apiEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
     resource: options.path ?? CALLBACK_PATH,
     headers: options.headers ?? {},
     multiValueHeaders: {},
-    queryStringParameters: null,
+    queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,

@@ -16,6 +16,7 @@ import {
   vendorPayload,
 } from '../support/factories.js';
 import { callbackHarness, internalApiHarness } from '../support/harness.js';
+import { operationsHarness } from '../support/operations-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const committed = readFileSync(resolve(ROOT, OPENAPI_FILE), 'utf8');
@@ -105,6 +106,9 @@ const invokeCallback = (
   event: APIGatewayProxyEvent,
   store?: AttemptStore & ReviewStore & ReviewHistoryStore,
 ) => callbackHarness(store ? { store } : {}).invoke(event);
+
+/** A day's range for the reprocess route. */
+const RANGE = { from: '2024-03-02T00:00:00Z', to: '2024-03-03T00:00:00Z' };
 
 const SCENARIOS: Scenario[] = [
   // The vendor callback
@@ -371,8 +375,148 @@ const SCENARIOS: Scenario[] = [
         }),
       ),
   },
+  // Operations: the staff queue
+  {
+    name: 'a page of the queue',
+    operationId: 'listAttemptsByStatus',
+    run: async () => {
+      const { internal } = await registered();
+      return internal.invoke(
+        apiEvent({
+          method: 'GET',
+          path: '/internal/attempts',
+          query: { status: 'submitted', limit: '1' },
+        }),
+      );
+    },
+  },
+  {
+    name: 'an unknown status',
+    operationId: 'listAttemptsByStatus',
+    run: () =>
+      internalApiHarness().invoke(
+        apiEvent({ method: 'GET', path: '/internal/attempts', query: { status: 'x' } }),
+      ),
+  },
+  {
+    name: 'a queue read while the database throttles',
+    operationId: 'listAttemptsByStatus',
+    run: () =>
+      internalApiHarness(throttledStore()).invoke(
+        apiEvent({ method: 'GET', path: '/internal/attempts', query: { status: 'submitted' } }),
+      ),
+  },
+  {
+    name: 'a queue read hitting a bug',
+    operationId: 'listAttemptsByStatus',
+    run: () =>
+      internalApiHarness(brokenStore()).invoke(
+        apiEvent({ method: 'GET', path: '/internal/attempts', query: { status: 'submitted' } }),
+      ),
+  },
+  // Operations: review history
+  {
+    name: 'a history',
+    operationId: 'readReviewHistory',
+    run: async () => {
+      const { internal, callback, code } = await registered();
+      await callback.invoke(signedCallback(vendorPayload({ attemptCode: code })));
+      return internal.invoke(json('GET', path(code, '/reviews')));
+    },
+  },
+  {
+    name: 'a malformed code',
+    operationId: 'readReviewHistory',
+    run: () => internalApiHarness().invoke(json('GET', '/internal/attempts/a%20b/reviews')),
+  },
+  {
+    name: 'an unknown attempt',
+    operationId: 'readReviewHistory',
+    run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/reviews'))),
+  },
+  {
+    name: 'a history read while the database throttles',
+    operationId: 'readReviewHistory',
+    run: () =>
+      internalApiHarness(throttledStore()).invoke(json('GET', path(newAttemptCode(), '/reviews'))),
+  },
+  {
+    name: 'a history read hitting a bug',
+    operationId: 'readReviewHistory',
+    run: () =>
+      internalApiHarness(brokenStore()).invoke(json('GET', path(newAttemptCode(), '/reviews'))),
+  },
+  // Operations: the video link
+  {
+    name: 'a recording',
+    operationId: 'followVideoLink',
+    run: async () => {
+      const { internal, callback, code } = await registered();
+      await callback.invoke(signedCallback(vendorPayload({ attemptCode: code })));
+      return internal.invoke(json('GET', path(code, '/review/video')));
+    },
+  },
+  {
+    name: 'no review yet',
+    operationId: 'followVideoLink',
+    run: async () => {
+      const { internal, code } = await registered();
+      return internal.invoke(json('GET', path(code, '/review/video')));
+    },
+  },
+  {
+    name: 'a malformed code',
+    operationId: 'followVideoLink',
+    run: () => internalApiHarness().invoke(json('GET', '/internal/attempts/a%20b/review/video')),
+  },
+  {
+    name: 'an unknown attempt',
+    operationId: 'followVideoLink',
+    run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/review/video'))),
+  },
+  {
+    name: 'a link read while the database throttles',
+    operationId: 'followVideoLink',
+    run: () =>
+      internalApiHarness(throttledStore()).invoke(
+        json('GET', path(newAttemptCode(), '/review/video')),
+      ),
+  },
+  {
+    name: 'a link read hitting a bug',
+    operationId: 'followVideoLink',
+    run: () =>
+      internalApiHarness(brokenStore()).invoke(
+        json('GET', path(newAttemptCode(), '/review/video')),
+      ),
+  },
+  // Operations: reprocessing
+  {
+    name: 'a page of a range',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness().reprocess(RANGE),
+  },
+  {
+    name: 'a range the wrong way round',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness().reprocess({ from: RANGE.to, to: RANGE.from }),
+  },
+  {
+    name: 'a body over 1 MiB',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness().reprocess({ ...RANGE, x: 'a'.repeat(1024 * 1024) }),
+  },
+  {
+    name: 'a range read while the database throttles',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness({ store: throttledStore() as MemoryStore }).reprocess(RANGE),
+  },
+  {
+    name: 'a range read hitting a bug',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness({ store: brokenStore() as MemoryStore }).reprocess(RANGE),
+  },
 ];
-
 /** Codes the table documents that no scenario here produces, each with where it is shown. */
 const PRODUCED_ELSEWHERE: Record<string, string> = {
   concurrent_update:
@@ -405,7 +549,7 @@ describe('the functions answer what the route table documents', () => {
           name.toLowerCase(),
         );
       }
-      const code = (body as { code?: unknown }).code;
+      const code = (body as { code?: unknown } | undefined)?.code;
       produced.add(`${scenario.operationId} ${response.statusCode} ${String(code ?? '')}`);
     },
   );
