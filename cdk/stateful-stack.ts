@@ -101,7 +101,7 @@ export class StatefulStack extends Stack {
     // A fixed name gives analysts an ARN that survives any redeploy of this stack.
     this.eventBus = new EventBus(this, 'EventBus', {
       eventBusName: `proctoring-reviews-${props.stage}`,
-      description: 'Proctoring review events (CONTRACT section 3)',
+      description: 'Proctoring review events (docs/events.md)',
     });
     this.eventBus.applyRemovalPolicy(removalPolicy);
     const eventSource = props.eventSource ?? 'edx.proctoring';

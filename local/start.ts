@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole pipeline on one machine (CONTRACT 4). DynamoDB Local with real streams,
+ * `npm start`: the whole pipeline on one machine (docs/api.md). DynamoDB Local with real streams,
  * the real function entry points, a local API Gateway, a stream runner emulating the event source
  * mapping, and a local EventBridge bus, all wired from the synthesized CDK app.
  */

@@ -908,7 +908,7 @@ describe('REST API', () => {
       integration: method.Properties.Integration.Type,
     }));
 
-  it("serves the CONTRACT's routes with ANY methods proxied to the functions; /internal is IAM-authorised", () => {
+  it('serves the documented routes with ANY methods proxied to the functions; /internal is IAM-authorised', () => {
     expect(methods().sort((a, b) => a.path.localeCompare(b.path))).toEqual([
       {
         path: '/api/edx_proctoring/proctoring_review_callback',

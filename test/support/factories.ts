@@ -148,7 +148,7 @@ export function apiEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
   };
 }
 
-/** A vendor callback signed the way CONTRACT 1.1 says. */
+/** A vendor callback signed the way docs/api.md says. */
 export function signedCallback(
   payload: unknown,
   options: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {},
