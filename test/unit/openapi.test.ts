@@ -16,6 +16,7 @@ import {
   vendorPayload,
 } from '../support/factories.js';
 import { callbackHarness, internalApiHarness } from '../support/harness.js';
+import { operationsHarness } from '../support/operations-harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const committed = readFileSync(resolve(ROOT, OPENAPI_FILE), 'utf8');
@@ -79,6 +80,12 @@ const json = (method: string, target: string, body?: unknown) =>
   apiEvent({ method, path: target, body: body === undefined ? undefined : JSON.stringify(body) });
 const tooLarge = (method: string, target: string) =>
   apiEvent({ method, path: target, body: `{"x":"${'a'.repeat(1024 * 1024)}"}` });
+
+const query = (target: string, parameters: Record<string, string>) => ({
+  ...apiEvent({ method: 'GET', path: target }),
+  queryStringParameters: parameters,
+});
+const RANGE = { from: '2026-03-04T00:00:00Z', to: '2026-03-05T00:00:00Z' };
 
 interface Scenario {
   name: string;
@@ -371,6 +378,153 @@ const SCENARIOS: Scenario[] = [
         }),
       ),
   },
+  // The staff queue
+  {
+    name: 'a page of one status',
+    operationId: 'listAttempts',
+    run: async () => {
+      const { internal } = await registered();
+      return internal.invoke(query('/internal/attempts', { status: 'submitted', limit: '10' }));
+    },
+  },
+  {
+    name: 'an unknown status',
+    operationId: 'listAttempts',
+    run: () => internalApiHarness().invoke(query('/internal/attempts', { status: 'waiting' })),
+  },
+  {
+    name: 'a queue while the database throttles',
+    operationId: 'listAttempts',
+    run: () =>
+      internalApiHarness(throttledStore()).invoke(query('/internal/attempts', { status: 'error' })),
+  },
+  {
+    name: 'a queue hitting a bug',
+    operationId: 'listAttempts',
+    run: () =>
+      internalApiHarness(brokenStore()).invoke(query('/internal/attempts', { status: 'error' })),
+  },
+  // The review history
+  {
+    name: 'a history',
+    operationId: 'readReviewHistory',
+    run: async () => {
+      const { internal, callback, code } = await registered();
+      await callback.invoke(signedCallback(vendorPayload({ attemptCode: code })));
+      return internal.invoke(json('GET', path(code, '/reviews')));
+    },
+  },
+  {
+    name: 'a malformed code',
+    operationId: 'readReviewHistory',
+    run: () => internalApiHarness().invoke(json('GET', '/internal/attempts/a%20b/reviews')),
+  },
+  {
+    name: 'an unknown attempt',
+    operationId: 'readReviewHistory',
+    run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/reviews'))),
+  },
+  {
+    name: 'a history while the database throttles',
+    operationId: 'readReviewHistory',
+    run: () =>
+      internalApiHarness(throttledStore()).invoke(json('GET', path(newAttemptCode(), '/reviews'))),
+  },
+  {
+    name: 'a history hitting a bug',
+    operationId: 'readReviewHistory',
+    run: () =>
+      internalApiHarness(brokenStore()).invoke(json('GET', path(newAttemptCode(), '/reviews'))),
+  },
+  // The video link
+  {
+    name: 'a review with a video link',
+    operationId: 'readReviewVideo',
+    run: async () => {
+      const { internal, callback, code } = await registered();
+      await callback.invoke(signedCallback(vendorPayload({ attemptCode: code })));
+      return internal.invoke(json('GET', path(code, '/review/video')));
+    },
+  },
+  {
+    name: 'a malformed code',
+    operationId: 'readReviewVideo',
+    run: () => internalApiHarness().invoke(json('GET', '/internal/attempts/a%20b/review/video')),
+  },
+  {
+    name: 'an unknown attempt',
+    operationId: 'readReviewVideo',
+    run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/review/video'))),
+  },
+  {
+    name: 'an attempt without a review',
+    operationId: 'readReviewVideo',
+    run: async () => {
+      const { internal, code } = await registered();
+      return internal.invoke(json('GET', path(code, '/review/video')));
+    },
+  },
+  {
+    name: 'a video while the database throttles',
+    operationId: 'readReviewVideo',
+    run: () =>
+      internalApiHarness(throttledStore()).invoke(
+        json('GET', path(newAttemptCode(), '/review/video')),
+      ),
+  },
+  {
+    name: 'a video hitting a bug',
+    operationId: 'readReviewVideo',
+    run: () =>
+      internalApiHarness(brokenStore()).invoke(
+        json('GET', path(newAttemptCode(), '/review/video')),
+      ),
+  },
+  // Reprocessing
+  {
+    name: 'a range',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness().reprocess(RANGE),
+  },
+  {
+    name: 'a range the wrong way round',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness().reprocess({ from: RANGE.to, to: RANGE.from }),
+  },
+  {
+    name: 'a body over 1 MiB',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness().reprocessEvent(tooLarge('POST', '/internal/reviews/reprocess')),
+  },
+  {
+    name: 'a revision that cannot be recorded',
+    operationId: 'reprocessReviews',
+    run: async () => {
+      const store = new (class extends MemoryStore {
+        override async recordOutcome(): Promise<void> {
+          throw new Error('a bug in the outcome write');
+        }
+      })();
+      const harness = operationsHarness({ store });
+      const code = newAttemptCode();
+      await store.registerAttempt(code, attemptRegistration());
+      await callbackHarness({ store }).invoke(signedCallback(vendorPayload({ attemptCode: code })));
+      return harness.reprocess({
+        from: new Date(Date.now() - 60_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      });
+    },
+  },
+  {
+    name: 'a range while the database throttles',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness({ store: throttledStore() as MemoryStore }).reprocess(RANGE),
+  },
+  {
+    name: 'a range hitting a bug',
+    operationId: 'reprocessReviews',
+    run: () => operationsHarness({ store: brokenStore() as MemoryStore }).reprocess(RANGE),
+  },
 ];
 
 /** Codes the table documents that no scenario here produces, each with where it is shown. */
@@ -405,7 +559,7 @@ describe('the functions answer what the route table documents', () => {
           name.toLowerCase(),
         );
       }
-      const code = (body as { code?: unknown }).code;
+      const code = (body as { code?: unknown } | undefined)?.code;
       produced.add(`${scenario.operationId} ${response.statusCode} ${String(code ?? '')}`);
     },
   );
