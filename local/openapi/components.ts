@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { attemptCodeSchema, attemptRegistrationSchema } from '../../lib/reviews/attempt.js';
+import { attemptQueueQuerySchema } from '../../lib/reviews/attempt-queue.js';
 import { DISPOSITIONS } from '../../lib/reviews/review.js';
 import { staffReviewSchema } from '../../lib/reviews/staff-review.js';
 import {
@@ -34,6 +35,23 @@ export const StaffReview = staffReviewSchema.meta({
   id: 'StaffReview',
   description:
     'A review recorded by a staff member. `reviewStatus` must be one of `Clean`, `Rules Violation`, `Suspicious`, `Not Reviewed` (checked after the shape, answering `bad_review_status`).',
+});
+
+export const ReprocessRequest = reprocessRequestSchema.meta({
+  id: 'ReprocessRequest',
+  description:
+    'A time range of received review revisions: `from` before `to`, at most 31 days apart, both ISO 8601 with a time and an offset. `cursor` is the `next` of the previous answer for the same range and `republish`.',
+});
+
+/** The staff queue's query parameters, as the handler validates them. */
+export const AttemptQueueQuery = attemptQueueQuerySchema.extend({
+  status: attemptQueueQuerySchema.shape.status.describe(
+    'An edX attempt status; `second_review_required` is the staff review queue.',
+  ),
+  limit: attemptQueueQuerySchema.shape.limit.describe('Attempts per page, 1 to 100 (50).'),
+  cursor: attemptQueueQuerySchema.shape.cursor.describe(
+    "The previous page's `next`, for the same status.",
+  ),
 });
 
 export const AttemptCode = attemptCodeSchema.meta({
@@ -96,6 +114,54 @@ export const Attempt = z
       'An attempt as registered, with its current status (the status after every review revision processed so far).',
   });
 
+export const AttemptPage = z
+  .object({
+    items: z.array(Attempt).describe('Most recently changed first.'),
+    next: z
+      .string()
+      .nullable()
+      .describe('Pass as `cursor` for the next page; null on the last page.'),
+  })
+  .meta({ id: 'AttemptPage', description: 'One page of the attempts with one status.' });
+
+export const RevisionOutcome = z
+  .object({
+    decidedStatus: z.enum(REVIEW_OUTCOME_STATUSES).describe('What the decision table gave.'),
+    fromStatus: z.enum(ATTEMPT_STATUSES),
+    toStatus: z.enum(ATTEMPT_STATUSES),
+    disposition: z
+      .enum(DISPOSITIONS)
+      .describe(
+        '`applied` to a live attempt, or left alone because the attempt is `archived` or a newer revision was applied first (`superseded`).',
+      ),
+    processedAt: isoTime,
+  })
+  .meta({ id: 'RevisionOutcome', description: 'What the workflow did with a revision.' });
+
+export const ReviewHistory = z
+  .object({
+    items: z.array(
+      Review.extend({
+        outcome: RevisionOutcome.nullable().describe(
+          'Null while the workflow has not processed the revision.',
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'ReviewHistory', description: 'Every revision of the review, oldest first.' });
+
+export const ReprocessResult = z
+  .object({
+    examined: z.int().min(0).describe('Revisions of the range on this page.'),
+    processed: z.int().min(0).describe('Of those, revisions applied now (they had no outcome).'),
+    republished: z.int().min(0).describe('Revisions whose events were published again.'),
+    next: z
+      .string()
+      .nullable()
+      .describe('Pass as `cursor` to continue the range; null when it is done.'),
+  })
+  .meta({ id: 'ReprocessResult', description: 'One page of at most 100 revisions.' });
+
 export const StaffReviewRecorded = z
   .object({
     attemptCode: attemptCodeSchema,
@@ -139,55 +205,3 @@ export const Unhealthy = z.looseObject({ status: z.literal('unavailable') }).met
   description:
     'A part of the local pipeline (database engine, stream workflow, bus) is not working; further fields say which.',
 });
-
-// ---- operations ---------------------------------------------------------------------------------
-
-export const AttemptPage = z
-  .object({
-    items: z.array(Attempt).describe('Most recently changed first.'),
-    next: z
-      .string()
-      .nullable()
-      .describe('Pass as `cursor` for the next page; null on the last page.'),
-  })
-  .meta({ id: 'AttemptPage', description: 'One page of the attempts that have a status.' });
-
-export const RevisionOutcome = z
-  .object({
-    decidedStatus: z.enum(REVIEW_OUTCOME_STATUSES),
-    fromStatus: z.enum(ATTEMPT_STATUSES),
-    toStatus: z.enum(ATTEMPT_STATUSES),
-    disposition: z.enum(DISPOSITIONS),
-    processedAt: isoTime,
-  })
-  .meta({ id: 'RevisionOutcome', description: 'What the workflow did with a revision.' });
-
-export const ReviewHistory = z
-  .object({
-    items: z.array(
-      Review.extend({
-        outcome: RevisionOutcome.nullable().describe(
-          'Null while the workflow has not processed the revision.',
-        ),
-      }),
-    ),
-  })
-  .meta({
-    id: 'ReviewHistory',
-    description: "Every revision of an attempt's review, oldest first.",
-  });
-
-export const ReprocessRequest = reprocessRequestSchema.meta({
-  id: 'ReprocessRequest',
-  description:
-    'A time range of at most 31 days (`from` inclusive, `to` exclusive); `cursor` continues a range.',
-});
-
-export const ReprocessResult = z
-  .object({
-    examined: z.int().min(0).describe('Revisions received in the range, on this page.'),
-    processed: z.int().min(0).describe('Of those, revisions without an outcome, now processed.'),
-    republished: z.int().min(0).describe('Revisions whose events were published again.'),
-    next: z.string().nullable().describe('Pass as `cursor` to continue; null when done.'),
-  })
-  .meta({ id: 'ReprocessResult', description: 'One page of a reprocessing run.' });

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { MAX_BODY_BYTES } from '../../lib/http/api-gateway.js';
-import { attemptQueueQuerySchema } from '../../lib/reviews/attempt-queue.js';
 import {
   Accepted,
   Attempt,
   AttemptCode,
   AttemptPage,
+  AttemptQueueQuery,
   AttemptRegistration,
   errorWith,
   Health,
@@ -225,17 +225,17 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'get',
     path: '/internal/attempts',
-    operationId: 'listAttemptsByStatus',
-    tag: 'operations',
-    summary: 'The attempts that have a status (the staff review queue)',
+    operationId: 'listAttempts',
+    tag: 'internal',
+    summary: 'List the attempts with a status (the staff queue)',
     description:
-      'Live attempts whose current status is `status`, most recently changed first, read from an index. `status=second_review_required` is the queue of attempts waiting for a staff review. Page with `limit` (1 to 100, default 50) and the `next` cursor of the previous page.',
+      'The live attempts whose current status is `status`, most recently changed first, in pages read from an index. `status=second_review_required` lists the attempts waiting for a staff review. Archived attempts are not listed. Each item is the attempt as `readAttempt` answers it.',
     authorisation: 'iam',
-    query: attemptQueueQuerySchema,
+    query: AttemptQueueQuery,
     answers: {
-      200: { description: 'One page of attempts.', body: AttemptPage },
+      200: { description: 'One page.', body: AttemptPage },
       400: refused(
-        'An unknown `status`, a `limit` outside 1..100, or a cursor this service did not issue for this status (or one that was altered).',
+        'An unknown `status`, a `limit` outside 1 to 100, or a `cursor` this service did not issue for this status (or that was changed); the detail names the parameter.',
         'malformed_payload',
       ),
       ...failures('service_unavailable'),
@@ -245,14 +245,14 @@ export const ROUTES: readonly RouteSpec[] = [
     method: 'get',
     path: '/internal/attempts/{attemptCode}/reviews',
     operationId: 'readReviewHistory',
-    tag: 'operations',
-    summary: "The whole history of an attempt's review",
+    tag: 'internal',
+    summary: "Read every revision of an attempt's review",
     description:
-      'Every review revision of the attempt, oldest first, each with what the workflow did with it (`outcome`, null until processed).',
+      "The whole history of the attempt's review, oldest revision first, each with what the workflow did with it (`outcome`, null until it was processed). An attempt without a review answers an empty list.",
     authorisation: 'iam',
     pathParameters: attemptPath,
     answers: {
-      200: { description: 'The revisions.', body: ReviewHistory },
+      200: { description: 'The history.', body: ReviewHistory },
       400: refused('The attempt code is malformed.', 'malformed_payload'),
       404: refused('No attempt has this code.', 'attempt_not_found'),
       ...failures('service_unavailable'),
@@ -261,11 +261,11 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'get',
     path: '/internal/attempts/{attemptCode}/review/video',
-    operationId: 'followVideoLink',
-    tag: 'operations',
-    summary: "Redirect to the vendor's recording of the attempt",
+    operationId: 'readReviewVideo',
+    tag: 'internal',
+    summary: "Go to the vendor's recording",
     description:
-      '302 to the decrypted `videoReviewLink` of the newest revision that has one (with `VIDEO_LINK_HTML5`, `DirectLink-Generic` becomes `DirectLink-HTML5`). Never cached. The log line names who asked for which attempt, never the link.',
+      "Redirects to the decrypted `videoReviewLink` of the newest revision that has one (edX's instructor-dashboard link); with `VIDEO_LINK_HTML5`, `DirectLink-Generic` becomes `DirectLink-HTML5`. The log names who asked and for which attempt, never the link.",
     authorisation: 'iam',
     pathParameters: attemptPath,
     answers: {
@@ -273,12 +273,15 @@ export const ROUTES: readonly RouteSpec[] = [
         description: 'To the recording.',
         headers: {
           Location: { description: 'The recording link.', required: true },
-          'Cache-Control': { description: '`no-store`.', required: true },
+          'Cache-Control': {
+            description: '`no-store`: no cache may keep the link.',
+            required: true,
+          },
         },
       },
       400: refused('The attempt code is malformed.', 'malformed_payload'),
       404: refused(
-        '`attempt_not_found`: no attempt has this code. `video_not_available`: the attempt is archived, has no review, no revision carries a link, or the link does not decrypt.',
+        '`attempt_not_found`: no attempt has this code. `video_not_available`: the attempt is archived, has no review, no revision has a link, or the stored link does not decrypt.',
         'attempt_not_found',
         'video_not_available',
       ),
@@ -290,23 +293,31 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/internal/reviews/reprocess',
     operationId: 'reprocessReviews',
     tag: 'operations',
-    summary: 'Run the review revisions of a time range through the workflow again',
+    summary: 'Run the review revisions of a time range through the workflow',
     description:
-      'Every revision received in `[from, to)` without a recorded outcome is processed now, in order per attempt, with the same guards and event ids as on the stream. With `republish`, revisions already processed publish their events again, unchanged. At most 100 revisions per call: call again with `next` as `cursor` until it is null.',
+      "edX's `update_attempt_status_from_review`: every revision received in `[from, to)` without a recorded outcome is processed now, exactly as the stream would (same decision, guards and event ids); with `republish`, revisions that have one publish their events again, unchanged. At most 100 revisions per call; call again with `next` as `cursor` until it is null. `npm run reprocess` does the paging.",
     authorisation: 'iam',
     body: {
       schema: ReprocessRequest,
       description: 'The range.',
-      example: { from: '2024-03-02T00:00:00Z', to: '2024-03-03T00:00:00Z', republish: false },
+      example: { from: '2026-03-04T09:00:00Z', to: '2026-03-04T12:00:00Z', republish: false },
     },
     answers: {
       200: { description: 'One page done.', body: ReprocessResult },
       400: refused(
-        '`from` not before `to`, a range over 31 days, a date that is not ISO 8601, or a cursor this service did not issue for this request.',
+        '`from` not before `to`, a range over 31 days, a time that is not ISO 8601, or a `cursor` not issued for this range and `republish`; the detail names the field.',
         'malformed_payload',
       ),
       413: TOO_LARGE,
-      ...failures('service_unavailable'),
+      500: { description: 'An unexpected failure.', body: InternalError },
+      503: {
+        ...refused(
+          '`reprocess_incomplete`: a revision of the page could not be processed; `service_unavailable`: a dependency is throttling or timing out. Nothing is applied twice: repeat the same request.',
+          'reprocess_incomplete',
+          'service_unavailable',
+        ),
+        headers: RETRY_AFTER,
+      },
     },
   },
   {

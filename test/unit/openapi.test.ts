@@ -81,6 +81,12 @@ const json = (method: string, target: string, body?: unknown) =>
 const tooLarge = (method: string, target: string) =>
   apiEvent({ method, path: target, body: `{"x":"${'a'.repeat(1024 * 1024)}"}` });
 
+const query = (target: string, parameters: Record<string, string>) => ({
+  ...apiEvent({ method: 'GET', path: target }),
+  queryStringParameters: parameters,
+});
+const RANGE = { from: '2026-03-04T00:00:00Z', to: '2026-03-05T00:00:00Z' };
+
 interface Scenario {
   name: string;
   operationId: string;
@@ -106,9 +112,6 @@ const invokeCallback = (
   event: APIGatewayProxyEvent,
   store?: AttemptStore & ReviewStore & ReviewHistoryStore,
 ) => callbackHarness(store ? { store } : {}).invoke(event);
-
-/** A day's range for the reprocess route. */
-const RANGE = { from: '2024-03-02T00:00:00Z', to: '2024-03-03T00:00:00Z' };
 
 const SCENARIOS: Scenario[] = [
   // The vendor callback
@@ -375,46 +378,33 @@ const SCENARIOS: Scenario[] = [
         }),
       ),
   },
-  // Operations: the staff queue
+  // The staff queue
   {
-    name: 'a page of the queue',
-    operationId: 'listAttemptsByStatus',
+    name: 'a page of one status',
+    operationId: 'listAttempts',
     run: async () => {
       const { internal } = await registered();
-      return internal.invoke(
-        apiEvent({
-          method: 'GET',
-          path: '/internal/attempts',
-          query: { status: 'submitted', limit: '1' },
-        }),
-      );
+      return internal.invoke(query('/internal/attempts', { status: 'submitted', limit: '10' }));
     },
   },
   {
     name: 'an unknown status',
-    operationId: 'listAttemptsByStatus',
-    run: () =>
-      internalApiHarness().invoke(
-        apiEvent({ method: 'GET', path: '/internal/attempts', query: { status: 'x' } }),
-      ),
+    operationId: 'listAttempts',
+    run: () => internalApiHarness().invoke(query('/internal/attempts', { status: 'waiting' })),
   },
   {
-    name: 'a queue read while the database throttles',
-    operationId: 'listAttemptsByStatus',
+    name: 'a queue while the database throttles',
+    operationId: 'listAttempts',
     run: () =>
-      internalApiHarness(throttledStore()).invoke(
-        apiEvent({ method: 'GET', path: '/internal/attempts', query: { status: 'submitted' } }),
-      ),
+      internalApiHarness(throttledStore()).invoke(query('/internal/attempts', { status: 'error' })),
   },
   {
-    name: 'a queue read hitting a bug',
-    operationId: 'listAttemptsByStatus',
+    name: 'a queue hitting a bug',
+    operationId: 'listAttempts',
     run: () =>
-      internalApiHarness(brokenStore()).invoke(
-        apiEvent({ method: 'GET', path: '/internal/attempts', query: { status: 'submitted' } }),
-      ),
+      internalApiHarness(brokenStore()).invoke(query('/internal/attempts', { status: 'error' })),
   },
-  // Operations: review history
+  // The review history
   {
     name: 'a history',
     operationId: 'readReviewHistory',
@@ -435,21 +425,21 @@ const SCENARIOS: Scenario[] = [
     run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/reviews'))),
   },
   {
-    name: 'a history read while the database throttles',
+    name: 'a history while the database throttles',
     operationId: 'readReviewHistory',
     run: () =>
       internalApiHarness(throttledStore()).invoke(json('GET', path(newAttemptCode(), '/reviews'))),
   },
   {
-    name: 'a history read hitting a bug',
+    name: 'a history hitting a bug',
     operationId: 'readReviewHistory',
     run: () =>
       internalApiHarness(brokenStore()).invoke(json('GET', path(newAttemptCode(), '/reviews'))),
   },
-  // Operations: the video link
+  // The video link
   {
-    name: 'a recording',
-    operationId: 'followVideoLink',
+    name: 'a review with a video link',
+    operationId: 'readReviewVideo',
     run: async () => {
       const { internal, callback, code } = await registered();
       await callback.invoke(signedCallback(vendorPayload({ attemptCode: code })));
@@ -457,42 +447,42 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'no review yet',
-    operationId: 'followVideoLink',
+    name: 'a malformed code',
+    operationId: 'readReviewVideo',
+    run: () => internalApiHarness().invoke(json('GET', '/internal/attempts/a%20b/review/video')),
+  },
+  {
+    name: 'an unknown attempt',
+    operationId: 'readReviewVideo',
+    run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/review/video'))),
+  },
+  {
+    name: 'an attempt without a review',
+    operationId: 'readReviewVideo',
     run: async () => {
       const { internal, code } = await registered();
       return internal.invoke(json('GET', path(code, '/review/video')));
     },
   },
   {
-    name: 'a malformed code',
-    operationId: 'followVideoLink',
-    run: () => internalApiHarness().invoke(json('GET', '/internal/attempts/a%20b/review/video')),
-  },
-  {
-    name: 'an unknown attempt',
-    operationId: 'followVideoLink',
-    run: () => internalApiHarness().invoke(json('GET', path(newAttemptCode(), '/review/video'))),
-  },
-  {
-    name: 'a link read while the database throttles',
-    operationId: 'followVideoLink',
+    name: 'a video while the database throttles',
+    operationId: 'readReviewVideo',
     run: () =>
       internalApiHarness(throttledStore()).invoke(
         json('GET', path(newAttemptCode(), '/review/video')),
       ),
   },
   {
-    name: 'a link read hitting a bug',
-    operationId: 'followVideoLink',
+    name: 'a video hitting a bug',
+    operationId: 'readReviewVideo',
     run: () =>
       internalApiHarness(brokenStore()).invoke(
         json('GET', path(newAttemptCode(), '/review/video')),
       ),
   },
-  // Operations: reprocessing
+  // Reprocessing
   {
-    name: 'a page of a range',
+    name: 'a range',
     operationId: 'reprocessReviews',
     run: () => operationsHarness().reprocess(RANGE),
   },
@@ -504,19 +494,39 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'a body over 1 MiB',
     operationId: 'reprocessReviews',
-    run: () => operationsHarness().reprocess({ ...RANGE, x: 'a'.repeat(1024 * 1024) }),
+    run: () => operationsHarness().reprocessEvent(tooLarge('POST', '/internal/reviews/reprocess')),
   },
   {
-    name: 'a range read while the database throttles',
+    name: 'a revision that cannot be recorded',
+    operationId: 'reprocessReviews',
+    run: async () => {
+      const store = new (class extends MemoryStore {
+        override async recordOutcome(): Promise<void> {
+          throw new Error('a bug in the outcome write');
+        }
+      })();
+      const harness = operationsHarness({ store });
+      const code = newAttemptCode();
+      await store.registerAttempt(code, attemptRegistration());
+      await callbackHarness({ store }).invoke(signedCallback(vendorPayload({ attemptCode: code })));
+      return harness.reprocess({
+        from: new Date(Date.now() - 60_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      });
+    },
+  },
+  {
+    name: 'a range while the database throttles',
     operationId: 'reprocessReviews',
     run: () => operationsHarness({ store: throttledStore() as MemoryStore }).reprocess(RANGE),
   },
   {
-    name: 'a range read hitting a bug',
+    name: 'a range hitting a bug',
     operationId: 'reprocessReviews',
     run: () => operationsHarness({ store: brokenStore() as MemoryStore }).reprocess(RANGE),
   },
 ];
+
 /** Codes the table documents that no scenario here produces, each with where it is shown. */
 const PRODUCED_ELSEWHERE: Record<string, string> = {
   concurrent_update:
