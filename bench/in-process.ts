@@ -8,7 +8,7 @@ import { secretListReader } from '../lib/secrets.js';
 import { revisionSk } from '../lib/store/dynamodb-store.js';
 import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
 import type { MemoryStore } from '../lib/store/memory-store.js';
-import type { EventPublisher } from '../lib/workflow/ports.js';
+import type { BatchEventPublisher } from '../lib/workflow/ports.js';
 import {
   BENCH_SECRET,
   BENCH_VIDEO_URL_KEY,
@@ -36,7 +36,7 @@ export class LogCounter {
 }
 
 /** Accepts every event and remembers only how many there were. */
-export class CountingPublisher implements EventPublisher {
+export class CountingPublisher implements BatchEventPublisher {
   events = 0;
   calls = 0;
   async publish(events: readonly WorkflowEvent[]): Promise<void> {
@@ -67,7 +67,7 @@ export function callbackHandler(store: MemoryStore, logs: LogCounter) {
 
 export function finishReviewHandler(
   store: MemoryStore,
-  publisher: EventPublisher,
+  publisher: BatchEventPublisher,
   logs: LogCounter,
 ) {
   const log = createLogger({ level: 'info', sink: logs.sink }, { function: 'finish-review' });

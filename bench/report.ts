@@ -114,11 +114,18 @@ const LABELS: Record<string, string> = {
   serviceSchemasOnly: 'probe: zod + the service schemas',
 };
 
-/** The goals as a table: the summary printed on stdout and heading the report. */
+/** The run's machine and the goals table: what `npm run bench` prints when it is done. */
 export function renderSummary(report: BenchReport): string {
-  return [
-    `proctoring-reviews benchmark ${report.startedAt} (${report.durationSeconds.toFixed(0)} s, load average ${report.machine.loadBefore[0]?.toFixed(1)} → ${report.machine.loadAfter[0]?.toFixed(1)} on ${report.machine.cores} cores)`,
-    '',
+  const out: string[] = [];
+  out.push(
+    [
+      `Run ${report.startedAt} → ${report.finishedAt} (${report.durationSeconds.toFixed(0)} s) on ${report.machine.cores} × ${report.machine.cpu}, ${report.machine.memoryGb.toFixed(0)} GB, ${report.machine.os}, Node ${report.machine.node}.`,
+      `Commit ${report.commit ?? 'unknown'}${report.uncommittedFiles > 0 ? ` with ${report.uncommittedFiles} uncommitted file(s)` : ''}.`,
+      `Load average before ${report.machine.loadBefore.map((value) => value.toFixed(2)).join(' / ')}, after ${report.machine.loadAfter.map((value) => value.toFixed(2)).join(' / ')} (1/5/15 min): other work on the machine shows up as spread in every timing.`,
+    ].join(' '),
+  );
+  out.push('');
+  out.push(
     table(
       ['goal', 'target', 'measured', 'verdict'],
       report.goals.map((goal) => [
@@ -128,7 +135,8 @@ export function renderSummary(report: BenchReport): string {
         goal.met ? '**met**' : '**not met**',
       ]),
     ),
-  ].join('\n');
+  );
+  return out.join('\n');
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -136,27 +144,7 @@ export function renderMarkdown(report: BenchReport): string {
   const out: string[] = [];
   out.push(`# proctoring-reviews benchmark, ${report.startedAt.slice(0, 10)}`);
   out.push('');
-  out.push(
-    [
-      `Run ${report.startedAt} → ${report.finishedAt} (${report.durationSeconds.toFixed(0)} s) on ${report.machine.cores} × ${report.machine.cpu}, ${report.machine.memoryGb.toFixed(0)} GB, ${report.machine.os}, Node ${report.machine.node}.`,
-      `Commit ${report.commit ?? 'unknown'}${report.uncommittedFiles > 0 ? ` with ${report.uncommittedFiles} uncommitted file(s)` : ''}.`,
-      `Load average before ${report.machine.loadBefore.map((value) => value.toFixed(2)).join(' / ')}, after ${report.machine.loadAfter.map((value) => value.toFixed(2)).join(' / ')} (1/5/15 min): other work on the machine shows up as spread in every timing below.`,
-    ].join(' '),
-  );
-  out.push('');
-  out.push('## Goals');
-  out.push('');
-  out.push(
-    table(
-      ['goal', 'target', 'measured', 'verdict'],
-      report.goals.map((goal) => [
-        goal.goal,
-        goal.target,
-        goal.measured,
-        goal.met ? '**met**' : '**not met**',
-      ]),
-    ),
-  );
+  out.push(renderSummary(report));
   out.push('');
 
   out.push('## 1. Bundles and cold start');

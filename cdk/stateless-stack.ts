@@ -44,9 +44,6 @@ export const NEW_REVISION_FILTER = FilterCriteria.filter({
   dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual(REVISION_ITEM_TYPE) } } },
 });
 
-/** Retries of a failed stream batch before it goes to the on-failure queue (see the mapping). */
-export const STREAM_RETRY_ATTEMPTS = 10;
-
 /**
  * How the workflow takes its records off the stream (measurements in docs/performance.md):
  * - `parallelizationFactor` 10, the most Lambda allows: batches of one shard in flight at once.
@@ -64,6 +61,9 @@ export const STREAM_BATCHING = {
   batchSize: 50,
   maxBatchingWindow: Duration.seconds(0),
 };
+
+/** Retries of a failed stream batch before it goes to the on-failure queue (see the mapping). */
+export const STREAM_RETRY_ATTEMPTS = 10;
 
 const DEAD_LETTER_QUEUE_REASON =
   'This queue is itself a dead-letter queue (failures only), read by an operator or a redrive, never by a consumer.';

@@ -24,13 +24,13 @@ export function endpointConfig(endpoint: string | undefined): LocalEndpointConfi
 }
 
 /**
- * Connections each SDK client may open at once (the SDK's default, stated so the rest is sized
- * against it). A Lambda instance serves one invocation at a time, and no invocation has more than
- * `DEFAULT_ATTEMPT_CONCURRENCY` (16) requests in flight, so a request never queues for a socket
- * and the connection timeout only ever measures a real connection. (The SDK starts that timer
- * when the request is made, not when it gets a socket: waiting in the pool counts against it.)
+ * Connections each SDK client may open at once. A Lambda instance serves one invocation at a
+ * time, and no invocation has more requests in flight than the workflow's attempts of a batch
+ * (`DEFAULT_ATTEMPT_CONCURRENCY`, 50), so a request never queues for a socket and the connection
+ * timeout only ever measures a real connection. (The SDK starts that timer when the request is
+ * made, not when it gets a socket: waiting in the pool would count against it.)
  */
-export const SOCKETS_PER_CLIENT = 50;
+export const SOCKETS_PER_CLIENT = 64;
 
 /** The HTTP handler settings of every client: its timeouts and a keep-alive pool of sockets. */
 export function requestHandlerConfig(timeouts: {

@@ -21,7 +21,7 @@ export interface LocalFunction {
   environment: Record<string, string | LocalSecretReference>;
   /** Its reserved concurrency, when the template sets one. */
   reservedConcurrency: number | undefined;
-  /** Its timeout (Lambda's default, 3 s, when the template sets none). */
+  /** Its timeout in seconds, as deployed. */
   timeoutSeconds: number;
 }
 
@@ -210,6 +210,8 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
       key,
       logicalId,
       entry: FUNCTION_ENTRIES[key],
+      // Lambda's default timeout is 3 s.
+      timeoutSeconds: Number(properties.Timeout ?? 3),
       environment: Object.fromEntries(
         Object.entries(variables ?? {}).map(([name, value]) => [
           name,
@@ -217,7 +219,6 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
         ]),
       ),
       reservedConcurrency: typeof reserved === 'number' ? reserved : undefined,
-      timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
     };
   }
   const functionKey = (logicalId: string | undefined, what: string): FunctionKey => {

@@ -60,14 +60,14 @@ const REGION = 'us-east-1';
 export const DEFAULT_FUNCTION_CONCURRENCY = 10;
 
 /**
- * Requests the stream consumers may have at DynamoDB Local at once. In AWS the table serves every
- * function without one slowing another; locally one engine on a developer machine serves them
- * all, and a parallel workflow (ten batches, each working on many attempts) would crowd out the
- * requests a caller is waiting on until those ran past their function's timeout. Capped, the
- * workflow still keeps the engine busy (it hardly serves more at higher concurrency) and the API
- * functions' requests get through.
+ * Requests the background functions (stream consumers, scheduled ones) may have at DynamoDB Local
+ * at once. In AWS the table serves every function without one slowing another; locally one engine
+ * on a developer machine serves them all, and a parallel workflow (ten batches, each working on
+ * many attempts) would crowd out the requests a caller is waiting on until those ran past their
+ * function's timeout. Capped, the workflow still keeps the engine busy (it hardly serves more at
+ * higher concurrency) and the API functions' requests get through.
  */
-export const STREAM_CONSUMER_ENGINE_SHARE = 4;
+export const BACKGROUND_ENGINE_SHARE = 4;
 
 /** Counters of what the local stack's functions asked of AWS (served at `/local/metrics`). */
 export interface LocalMetrics {
@@ -79,10 +79,10 @@ export interface LocalMetrics {
     failedEntries: number;
   };
   stream: { invocations: number; records: number };
-  /** The local timers standing in for the deployed schedules (the reconciler's). */
-  schedules: Record<string, ScheduleStats>;
   /** Each function's instances and queue (see `local/function-pool.ts`). */
   functions: FunctionPoolStats[];
+  /** The local timers standing in for the deployed schedules (the reconciler's). */
+  schedules: Record<string, ScheduleStats>;
 }
 
 export interface LocalStack {
@@ -181,6 +181,9 @@ async function ensureTables(endpoint: string, plan: LocalPlan): Promise<void> {
   }
 }
 
+/** Entry modules read the environment while they load: one load at a time. */
+let loading: Promise<unknown> = Promise.resolve();
+
 /** A data folder from before an index existed gets it, backfilled by the engine. */
 async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition): Promise<void> {
   const describe = () => client.send(new DescribeTableCommand({ TableName: table.logicalId }));
@@ -197,8 +200,6 @@ async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition)
     }
   }
 }
-/** Entry modules read the environment while they load: one load at a time. */
-let loading: Promise<unknown> = Promise.resolve();
 
 /**
  * Imports a function's real entry point with the environment it would have when deployed. Entry
@@ -339,7 +340,7 @@ export async function startLocalStack(
     });
     await ensureTables(dynamo.endpoint, plan);
     // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
-    // one for the functions behind the API, one for the stream consumers, whose share is capped.
+    // one for the functions behind the API, one for the background ones, whose share is capped.
     const proxy: DynamoDbProxy = await startDynamoDbProxy({
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
@@ -350,10 +351,14 @@ export async function startLocalStack(
       target: dynamo.endpoint,
       throttle: faults.dynamoDbThrottle,
       random: faults.random,
-      maxInFlight: STREAM_CONSUMER_ENGINE_SHARE,
+      maxInFlight: BACKGROUND_ENGINE_SHARE,
     });
     stops.push(() => streamProxy.stop());
-    const streamConsumers = new Set(plan.streamMappings.map((mapping) => mapping.functionKey));
+    // Nobody waits on the stream consumers or the scheduled functions: they take the capped share.
+    const background = new Set([
+      ...plan.streamMappings.map((mapping) => mapping.functionKey),
+      ...plan.schedules.map((schedule) => schedule.functionKey),
+    ]);
 
     const bus: LocalEventBus = await startEventBus({
       dataDir: settings.dataDir,
@@ -384,7 +389,7 @@ export async function startLocalStack(
         start: (instance) =>
           loadHandler(
             fn,
-            streamConsumers.has(fn.key)
+            background.has(fn.key)
               ? { ...common, DYNAMODB_ENDPOINT: streamProxy.endpoint }
               : common,
             secrets,
@@ -460,8 +465,8 @@ export async function startLocalStack(
       dynamodb: mergeProxyStats(proxy.stats(), streamProxy.stats()),
       eventbridge: bus.stats(),
       stream: { ...streamCounters },
-      schedules: Object.fromEntries([...timers].map(([key, stats]) => [key, stats()])),
       functions: [...pools.values()].map((pool) => pool.stats()),
+      schedules: Object.fromEntries([...timers].map(([key, stats]) => [key, stats()])),
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 

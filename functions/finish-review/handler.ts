@@ -7,11 +7,11 @@ import type {
 import type { Logger } from '../../lib/log.js';
 import { recordPartitionKey, revisionFromRecord } from '../../lib/store/revision-stream.js';
 import { type BatchRevision, finishReviewBatch } from '../../lib/workflow/finish-review-batch.js';
-import type { EventPublisher, WorkflowStore } from '../../lib/workflow/ports.js';
+import type { BatchEventPublisher, WorkflowStore } from '../../lib/workflow/ports.js';
 
 export interface FinishReviewHandlerDependencies {
   store: WorkflowStore;
-  publisher: EventPublisher;
+  publisher: BatchEventPublisher;
   log: Logger;
   requireFailureSecondReviews: boolean;
   now?: () => Date;
@@ -56,12 +56,14 @@ export function createFinishReviewHandler(deps: FinishReviewHandlerDependencies)
       try {
         const facts = revisionFromRecord(record);
         if (facts) revisions.push({ id: String(index), facts });
+        // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
         else
           deps.log.debug('stream record ignored: not a new review revision', {
             sequenceNumber,
             eventName: record.eventName,
           });
       } catch (error) {
+        // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
         deps.log.error("stream record failed; it and its attempt's later records will be retried", {
           sequenceNumber,
           attemptCode: key,
@@ -87,6 +89,7 @@ export function createFinishReviewHandler(deps: FinishReviewHandlerDependencies)
       }
     });
     if (batchItemFailures.length > 0) {
+      // Stryker disable next-line StringLiteral,ObjectLiteral: log text only
       deps.log.warn('records reported failed for redelivery', {
         failed: batchItemFailures.length,
         records: records.length,

@@ -223,25 +223,31 @@ export class EventBridgePublisher {
       if (rejected.length === 0) break;
 
       const lastAttempt = attempt >= this.maxAttempts;
-      const givingUp = rejected.filter((rejection) => lastAttempt || !rejection.retryable);
+      // A group with an entry that cannot succeed (or out of attempts) fails as a whole, with
+      // every entry of it that was refused; it is retried as a whole later, so none is resent.
+      const failing = new Set(
+        rejected
+          .filter((rejection) => lastAttempt || !rejection.retryable)
+          .map((rejection) => rejection.item.group),
+      );
+      const givingUp = rejected.filter((rejection) => failing.has(rejection.item.group));
+      const retrying = rejected.filter((rejection) => !failing.has(rejection.item.group));
       for (const { item, failure } of givingUp) {
         failures.set(item.group, [...(failures.get(item.group) ?? []), failure]);
         attemptsOf.set(item.group, attempt);
       }
-      // A group that failed for good is retried as a whole later; its other entries wait too.
-      const retrying = rejected.filter(
-        (rejection) => rejection.retryable && !lastAttempt && !failures.has(rejection.item.group),
-      );
       this.report(
         attempt,
         givingUp,
         FAILED_ENTRIES_METRIC,
+        // Stryker disable next-line StringLiteral: log text only
         'events not accepted by EventBridge; giving up',
       );
       this.report(
         attempt,
         retrying,
         RETRIED_ENTRIES_METRIC,
+        // Stryker disable next-line StringLiteral: log text only
         'events not accepted by EventBridge; retrying',
       );
       if (retrying.length === 0) break;

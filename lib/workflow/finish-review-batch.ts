@@ -5,6 +5,7 @@ import {
   type FinishReviewResult,
 } from './finish-review.js';
 import type { RevisionFacts } from './outcome.js';
+import type { BatchEventPublisher } from './ports.js';
 
 /** One revision of a batch, with the caller's identifier for it (a stream record's, say). */
 export interface BatchRevision {
@@ -24,16 +25,19 @@ export type BatchRevisionResult =
   | { id: string; status: 'failed'; error: unknown }
   | { id: string; status: 'held_back'; after: string };
 
-export interface FinishReviewBatchDependencies extends FinishReviewDependencies {
+export interface FinishReviewBatchDependencies extends Omit<FinishReviewDependencies, 'publisher'> {
+  publisher: BatchEventPublisher;
   /** How many attempts are worked on at once (each one's revisions one after another). */
   concurrency?: number;
 }
 
 /**
- * Attempts worked on at once by default: enough to overlap the store's latency, well below the
- * SDK's 50 sockets per client so a request never waits for a connection.
+ * Attempts worked on at once by default: all of a batch as deployed (50 records), so each round
+ * costs one store round trip per revision even while the store client retries a transient failure
+ * for several seconds, and a round fits the function's timeout many times over. It stays below the
+ * SDK client's sockets, so a request never waits for a connection.
  */
-export const DEFAULT_ATTEMPT_CONCURRENCY = 16;
+export const DEFAULT_ATTEMPT_CONCURRENCY = 50;
 
 /**
  * Runs the workflow for a batch of revisions (docs/api.md): the revisions of different attempts

@@ -47,6 +47,10 @@ export class OutcomeConflict extends Error {
 export interface EventPublisher {
   /** Publishes one revision's events; resolves only once every event was accepted. */
   publish(events: readonly WorkflowEvent[]): Promise<void>;
+}
+
+/** A publisher that can also put several revisions' events on the bus together. */
+export interface BatchEventPublisher extends EventPublisher {
   /**
    * Publishes several revisions' events together, in order, in as few calls as the bus allows.
    * Resolves with the index of each group that has an event the bus did not accept, and why;

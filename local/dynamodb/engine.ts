@@ -218,8 +218,6 @@ async function startOnPort(
 
   const endpoint = `http://${ENGINE_HOST}:${port}`;
   const client = createDynamoDbClient({ endpoint });
-  // The JVM can take a minute to answer on a loaded machine (two stacks starting at once, a
-  // shared CI runner); a dead engine still fails the start, by exiting.
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   try {
     for (;;) {

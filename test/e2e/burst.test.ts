@@ -61,7 +61,7 @@ describe('a burst of requests', () => {
       );
       expect(received.filter((count) => count === 2)).toHaveLength(reviewed.length);
     }, 60_000);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('per-attempt order under the parallel stream workflow', () => {
@@ -129,5 +129,5 @@ describe('per-attempt order under the parallel stream workflow', () => {
         expect((await eventsFor(standard, attemptCode)).length).toBeGreaterThanOrEqual(2);
       }, 60_000);
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   chunkEntries,
   EventBridgePublisher,
@@ -402,8 +402,10 @@ describe('EventBridgePublisher: groups (a batch of revisions)', () => {
 
     // Assess
     expect([...failures.keys()]).toEqual([1]);
-    expect(failures.get(1)).toMatchObject({ failures: [{ errorCode: 'MalformedDetail' }] });
-    // The second call resends group 2's entries only; group 1's other entry is not resent.
+    // The group fails with both its refused entries; the retryable one is not resent.
+    expect(failures.get(1)).toMatchObject({
+      failures: [{ errorCode: 'MalformedDetail' }, { errorCode: 'InternalFailure' }],
+    });
     expect(
       eventBridge.calls.map((call) => call.map((entry) => codeOf(JSON.parse(entry.Detail ?? '')))),
     ).toEqual([
@@ -438,5 +440,384 @@ describe('EventBridgePublisher: groups (a batch of revisions)', () => {
     expect([...failures.keys()]).toEqual([1]);
     expect(failures.get(1)).toMatchObject({ failures: [{ errorCode: 'EventTooLarge' }] });
     expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual(['GROUP-0']);
+  });
+});
+
+/** A PutEvents client whose first call throws `error`; later calls reach the fake bus. */
+function throwingOnce(error: unknown) {
+  const eventBridge = new FakeEventBridge();
+  const send = eventBridge.send.bind(eventBridge);
+  let thrown = false;
+  eventBridge.send = async (command) => {
+    if (thrown) return send(command);
+    thrown = true;
+    eventBridge.calls.push(command.input.Entries ?? []);
+    throw error;
+  };
+  return eventBridge;
+}
+
+/** An SDK-shaped error carrying exactly the signals given, and no others. */
+function callError(
+  name: string,
+  signals: { status?: number; retryable?: boolean; fault?: 'client' | 'server' } = {},
+) {
+  return Object.assign(new Error(`${name}!`), {
+    name,
+    $fault: signals.fault ?? 'client',
+    $metadata: { httpStatusCode: signals.status ?? 400 },
+    ...(signals.retryable ? { $retryable: {} } : {}),
+  });
+}
+
+describe('EventBridgePublisher: which failed calls are retried', () => {
+  it.each<[string, Error]>([
+    ['an error the SDK marks retryable', callError('SomethingNew', { retryable: true })],
+    ['an HTTP 500', callError('SomethingNew', { status: 500 })],
+    ['an HTTP 503', callError('SomethingNew', { status: 503 })],
+    ...[
+      'ThrottlingException',
+      'Throttling',
+      'TooManyRequestsException',
+      'RequestThrottledException',
+      'TimeoutError',
+      'RequestTimeout',
+      'RequestTimeoutException',
+    ].map((name): [string, Error] => [`a ${name}`, callError(name)]),
+    // EventBridge's own service faults arrive as server faults, whatever their status.
+    ...['InternalException', 'InternalFailure', 'ServiceUnavailable'].map(
+      (name): [string, Error] => [`a ${name}`, callError(name, { fault: 'server' })],
+    ),
+    ['an HTTP 429', callError('SomethingNew', { status: 429 })],
+    ['a refused connection', Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })],
+    ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a connect timeout', Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })],
+  ])('retries the call after %s', async (_case, error) => {
+    const eventBridge = throwingOnce(error);
+    const { publisher, metrics, pauses } = publisherFor(eventBridge);
+
+    await publisher.publish(events(2));
+
+    expect(eventBridge.calls).toHaveLength(2);
+    expect(eventBridge.published()).toHaveLength(2);
+    expect(pauses).toHaveLength(1);
+    expect(metrics().map((line) => [line.PutEventsRetriedEntries, line.errorCodes])).toEqual([
+      [2, [error.name]],
+    ]);
+  });
+
+  it.each([
+    ['an HTTP 499 without other signals', callError('SomethingNew', { status: 499 })],
+    [
+      'an SDK error without a status',
+      Object.assign(new Error('?'), { name: 'Odd', $metadata: {} }),
+    ],
+    ['another system error', Object.assign(new Error('no such file'), { code: 'ENOENT' })],
+    ['a plain error', new Error('bug')],
+  ])('gives up at once after %s', async (_case, error) => {
+    const eventBridge = throwingOnce(error);
+    const { publisher, pauses } = publisherFor(eventBridge);
+
+    await expect(publisher.publish(events(1))).rejects.toBeInstanceOf(EventsNotPublished);
+    expect(eventBridge.calls).toHaveLength(1);
+    expect(pauses).toEqual([]);
+  });
+
+  it('gives up at once on a thrown value that is not an error, reporting it as UnknownError', async () => {
+    const eventBridge = throwingOnce('connection lost');
+    const { publisher } = publisherFor(eventBridge);
+
+    const published = publisher.publish(events(1));
+
+    await expect(published).rejects.toMatchObject({
+      failures: [
+        {
+          detailType: 'support_notification_requested',
+          eventId: event(0).detail.event_id,
+          errorCode: 'UnknownError',
+          errorMessage: 'connection lost',
+        },
+      ],
+    });
+    expect(eventBridge.calls).toHaveLength(1);
+  });
+
+  it('reports the failed call error per entry, with its message', async () => {
+    const eventBridge = throwingOnce(callError('AccessDeniedException'));
+    const { publisher } = publisherFor(eventBridge);
+
+    await expect(publisher.publish(events(2))).rejects.toMatchObject({
+      message: '2 event(s) not accepted by EventBridge after 1 attempt(s): AccessDeniedException',
+      failures: [0, 1].map((index) => ({
+        detailType: 'support_notification_requested',
+        eventId: event(index).detail.event_id,
+        errorCode: 'AccessDeniedException',
+        errorMessage: 'AccessDeniedException!',
+      })),
+    });
+  });
+});
+
+describe('EventBridgePublisher: which failed entries are retried', () => {
+  it.each([
+    'AccessDeniedException',
+    'InvalidAccountIdException',
+    'InvalidArgument',
+    'MalformedDetail',
+    'RedactionFailure',
+    'NotAuthorizedForSourceException',
+    'NotAuthorizedForDetailTypeException',
+  ])('gives up at once on %s', async (errorCode) => {
+    const eventBridge = new FakeEventBridge().failEntries(() => true, { errorCode, calls: 1 });
+    const { publisher, metrics } = publisherFor(eventBridge);
+
+    await expect(publisher.publish(events(1))).rejects.toBeInstanceOf(EventsNotPublished);
+    expect(eventBridge.calls).toHaveLength(1);
+    expect(metrics().map((line) => line.PutEventsFailedEntries)).toEqual([1]);
+  });
+
+  it.each(['InternalFailure', 'ThrottlingException', 'SomeCodeAddedLater'])(
+    'retries an entry that failed with %s',
+    async (errorCode) => {
+      const eventBridge = new FakeEventBridge().failEntries(() => true, { errorCode, calls: 1 });
+      const { publisher } = publisherFor(eventBridge);
+
+      await publisher.publish(events(1));
+
+      expect(eventBridge.calls).toHaveLength(2);
+      expect(eventBridge.published()).toHaveLength(1);
+    },
+  );
+
+  it('gives up on the whole call when one entry fails permanently and another could be retried', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge()
+      .failEntries((detail) => detail.attempt_code === 'CODE-0', { errorCode: 'InternalFailure' })
+      .failEntries((detail) => detail.attempt_code === 'CODE-2', { errorCode: 'MalformedDetail' });
+    const { publisher, metrics, pauses } = publisherFor(eventBridge);
+
+    // Act
+    const published = publisher.publish(events(3));
+
+    // Assess
+    await expect(published).rejects.toMatchObject({
+      failures: [
+        { eventId: event(0).detail.event_id, errorCode: 'InternalFailure' },
+        { eventId: event(2).detail.event_id, errorCode: 'MalformedDetail' },
+      ],
+      message:
+        '2 event(s) not accepted by EventBridge after 1 attempt(s): InternalFailure, MalformedDetail',
+    });
+    expect(eventBridge.calls).toHaveLength(1);
+    expect(pauses).toEqual([]);
+    expect(metrics()).toEqual([
+      expect.objectContaining({
+        PutEventsFailedEntries: 2,
+        errorCodes: ['InternalFailure', 'MalformedDetail'],
+        eventBusName: 'reviews-bus',
+      }),
+    ]);
+  });
+
+  it('names each error code once in the error and the metric', async () => {
+    const eventBridge = new FakeEventBridge().failEntries(() => true, {
+      errorCode: 'MalformedDetail',
+    });
+    const { publisher, metrics } = publisherFor(eventBridge);
+
+    await expect(publisher.publish(events(3))).rejects.toThrow(
+      '3 event(s) not accepted by EventBridge after 1 attempt(s): MalformedDetail',
+    );
+    expect(metrics()[0]?.errorCodes).toEqual(['MalformedDetail']);
+  });
+
+  it('counts a result without an error code as MissingResult', async () => {
+    const eventBridge = new FakeEventBridge();
+    const send = eventBridge.send.bind(eventBridge);
+    eventBridge.send = async (command) => ({ ...(await send(command)), Entries: [{}] });
+    const { publisher } = publisherFor(eventBridge, { maxAttempts: 1 });
+
+    await expect(publisher.publish(events(1))).rejects.toMatchObject({
+      failures: [{ errorCode: 'MissingResult', errorMessage: undefined }],
+    });
+  });
+
+  it('treats a result with both an event id and an error code as failed', async () => {
+    const eventBridge = new FakeEventBridge();
+    const send = eventBridge.send.bind(eventBridge);
+    eventBridge.send = async (command) => ({
+      ...(await send(command)),
+      Entries: [{ EventId: 'e-1', ErrorCode: 'InternalFailure', ErrorMessage: 'odd' }],
+    });
+    const { publisher } = publisherFor(eventBridge, { maxAttempts: 1 });
+
+    await expect(publisher.publish(events(1))).rejects.toMatchObject({
+      failures: [{ errorCode: 'InternalFailure', errorMessage: 'odd' }],
+    });
+  });
+
+  it('treats a response without results as every entry failed', async () => {
+    const eventBridge = new FakeEventBridge();
+    const send = eventBridge.send.bind(eventBridge);
+    eventBridge.send = async (command) => {
+      const { Entries: _entries, ...rest } = await send(command);
+      return rest;
+    };
+    const { publisher } = publisherFor(eventBridge, { maxAttempts: 1 });
+
+    await expect(publisher.publish(events(2))).rejects.toMatchObject({
+      failures: [{ errorCode: 'MissingResult' }, { errorCode: 'MissingResult' }],
+    });
+  });
+});
+
+describe('EventBridgePublisher: defaults', () => {
+  it('makes four attempts, pausing up to 100, 200 and 400 ms, by default', async () => {
+    const eventBridge = new FakeEventBridge().throttle(10);
+    const pauses: number[] = [];
+    const publisher = new EventBridgePublisher({
+      client: eventBridge,
+      eventBusName: 'reviews-bus',
+      source: 'edx.proctoring',
+      log: capturedLog().log,
+      metrics: createMetrics({ sink: () => undefined }),
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+      random: () => 0.5,
+    });
+
+    await expect(publisher.publish(events(1))).rejects.toBeInstanceOf(EventsNotPublished);
+
+    expect(eventBridge.calls).toHaveLength(4);
+    expect(pauses).toEqual([50, 100, 200]);
+  });
+
+  it('caps pauses at 2 s by default', async () => {
+    const eventBridge = new FakeEventBridge().throttle(10);
+    const pauses: number[] = [];
+    const publisher = new EventBridgePublisher({
+      client: eventBridge,
+      eventBusName: 'reviews-bus',
+      source: 'edx.proctoring',
+      log: capturedLog().log,
+      metrics: createMetrics({ sink: () => undefined }),
+      maxAttempts: 7,
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+      random: () => 1,
+    });
+
+    await expect(publisher.publish(events(1))).rejects.toBeInstanceOf(EventsNotPublished);
+
+    expect(pauses).toEqual([100, 200, 400, 800, 1600, 2000]);
+  });
+
+  it('makes at least one attempt whatever maxAttempts says', async () => {
+    const eventBridge = new FakeEventBridge().throttle(10);
+    const { publisher } = publisherFor(eventBridge, { maxAttempts: 0 });
+
+    await expect(publisher.publish(events(1))).rejects.toBeInstanceOf(EventsNotPublished);
+
+    expect(eventBridge.calls).toHaveLength(1);
+  });
+
+  it('draws jitter from Math.random and writes metrics to stdout by default', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge().throttle(1);
+    const pauses: number[] = [];
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.25);
+    const written: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((line) => {
+      written.push(String(line));
+      return true;
+    });
+    const publisher = new EventBridgePublisher({
+      client: eventBridge,
+      eventBusName: 'reviews-bus',
+      source: 'edx.proctoring',
+      log: capturedLog().log,
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+    });
+
+    // Act
+    try {
+      await publisher.publish(events(1));
+    } finally {
+      random.mockRestore();
+      stdout.mockRestore();
+    }
+
+    // Assess
+    expect(pauses).toEqual([25]);
+    expect(written.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ PutEventsRetriedEntries: 1 }),
+    ]);
+  });
+
+  it('really waits between attempts when no sleep is given', async () => {
+    const eventBridge = new FakeEventBridge().throttle(1);
+    const publisher = new EventBridgePublisher({
+      client: eventBridge,
+      eventBusName: 'reviews-bus',
+      source: 'edx.proctoring',
+      log: capturedLog().log,
+      metrics: createMetrics({ sink: () => undefined }),
+      baseDelayMs: 40,
+      random: () => 1,
+    });
+    const started = performance.now();
+
+    await publisher.publish(events(1));
+
+    // A lower bound only: timers never fire early, however busy the machine.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+  });
+});
+
+describe('EventBridgePublisher: entry sizes and call limits', () => {
+  /** An entry of exactly `bytes` bytes as EventBridge counts them: no time, no source. */
+  const sized = (bytes: number, detailType: string | null = 'x') => ({
+    ...(detailType === null ? {} : { DetailType: detailType }),
+    Detail: 'd'.repeat(bytes - (detailType?.length ?? 0)),
+  });
+
+  it('counts resources and leaves out the time when there is none', () => {
+    expect(
+      entrySize({ Source: 'src', DetailType: 'dt', Detail: '{}', Resources: ['arn:é', 'arn:b'] }),
+    ).toBe(3 + 2 + 2 + 6 + 5);
+    expect(entrySize({})).toBe(0);
+  });
+
+  it('refuses an entry of exactly 256 KB and accepts one a byte smaller', () => {
+    expect(chunkEntries([sized(MAX_CALL_BYTES - 1)], (item) => item)).toHaveLength(1);
+    expect(() => chunkEntries([sized(MAX_CALL_BYTES)], (item) => item)).toThrow(
+      new EventTooLarge('x', MAX_CALL_BYTES),
+    );
+  });
+
+  it('names an entry without a detail-type as unknown', () => {
+    expect(() => chunkEntries([sized(MAX_CALL_BYTES, null)], (item) => item)).toThrow(
+      `A unknown event of ${MAX_CALL_BYTES} bytes exceeds the PutEvents entry limit`,
+    );
+  });
+
+  it('starts a new call when the entries would total exactly 256 KB', () => {
+    const half = MAX_CALL_BYTES / 2;
+
+    expect(
+      chunkEntries([sized(half), sized(half)], (item) => item).map((chunk) => chunk.length),
+    ).toEqual([1, 1]);
+    expect(
+      chunkEntries([sized(half), sized(half - 1)], (item) => item).map((chunk) => chunk.length),
+    ).toEqual([2]);
+  });
+
+  it('names its errors', () => {
+    expect(new EventTooLarge('x', 1).name).toBe('EventTooLarge');
+    expect(new EventsNotPublished([], 1).name).toBe('EventsNotPublished');
   });
 });

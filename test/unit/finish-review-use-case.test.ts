@@ -65,10 +65,6 @@ class RecordingPublisher implements EventPublisher {
   async publish(events: readonly WorkflowEvent[]) {
     this.published.push([...events]);
   }
-  async publishGroups(groups: readonly (readonly WorkflowEvent[])[]) {
-    for (const events of groups) this.published.push([...events]);
-    return new Map<number, Error>();
-  }
 }
 
 function deps(store: WorkflowStore, options: { requireFailureSecondReviews?: boolean } = {}) {
@@ -193,9 +189,6 @@ describe('finishReview: first processing', () => {
         ...dependencies,
         publisher: {
           publish: async () => {
-            throw failure;
-          },
-          publishGroups: async () => {
             throw failure;
           },
         },

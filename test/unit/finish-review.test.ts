@@ -776,3 +776,74 @@ describe('finish-review: concurrent writers', () => {
     );
   });
 });
+
+describe('finish-review: reporting failures', () => {
+  it('warns once per invocation with how many records and attempts were reported failed', async () => {
+    // Prepare
+    const { store, eventBridge, invoke, logs } = workflowHarness({ maxAttempts: 1 });
+    const codes = [await registeredAttempt(store), await registeredAttempt(store)];
+    const ok = revisionInsert(codes[1] ?? '', await appendRevision(store, codes[1] ?? ''));
+    const failing = revisionInsert(codes[0] ?? '', await appendRevision(store, codes[0] ?? ''));
+    const heldBack = headInsert(codes[0] ?? '', 1);
+    const later = revisionInsert(codes[1] ?? '', await appendRevision(store, codes[1] ?? ''));
+    eventBridge.failEntries((detail) => detail.attempt_code === codes[0], { calls: 1 });
+
+    // Act
+    const response = await invoke(streamEvent([ok, failing, heldBack, later]));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      sequenceNumbers([failing, heldBack]),
+    );
+    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([
+      expect.objectContaining({
+        message: 'records reported failed for redelivery',
+        failed: 2,
+        records: 4,
+        attempts: 1,
+      }),
+    ]);
+  });
+
+  it('does not warn when nothing failed', async () => {
+    const { store, invoke, logs } = workflowHarness();
+    const attemptCode = await registeredAttempt(store);
+    const record = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+
+    const response = await invoke(streamEvent([record]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(logs.entries().filter((entry) => entry.level === 'warn')).toEqual([]);
+  });
+
+  it('starts every invocation afresh: a failure in one batch holds nothing back in the next', async () => {
+    const { store, eventBridge, invoke } = workflowHarness({ maxAttempts: 1 });
+    const attemptCode = await registeredAttempt(store);
+    const other = await registeredAttempt(store);
+    const failing = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    const next = revisionInsert(other, await appendRevision(store, other));
+    eventBridge.failEntries((detail) => detail.attempt_code === attemptCode, { calls: 1 });
+
+    await invoke(streamEvent([failing, next])).catch(() => undefined);
+    const response = await invoke(streamEvent([next]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await store.getAttempt(other))?.status).toBe('verified');
+  });
+
+  it('ignores a record that carries no stream data', async () => {
+    const { invoke } = workflowHarness();
+    const { dynamodb: _dynamodb, ...bare } = headInsert('CODE', 1);
+
+    const response = await invoke(streamEvent([bare]));
+
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('names every record of the batch in the error it throws when all of them failed', () => {
+    const error = new BatchFailed(3);
+
+    expect(error.name).toBe('BatchFailed');
+    expect(error.message).toBe('All 3 record(s) of the batch failed; the batch will be retried');
+  });
+});
