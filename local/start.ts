@@ -492,6 +492,11 @@ export async function startLocalStack(
           const report = await health();
           return { status: report.status === 'ok' ? 200 : 503, body: report };
         },
+        // The committed description of the routes (`npm run openapi` writes it).
+        '/openapi.json': async () => ({
+          status: 200,
+          body: JSON.parse(await readFile(join(REPOSITORY_ROOT, 'docs/openapi.json'), 'utf8')),
+        }),
         '/local/metrics': async () => ({ status: 200, body: metrics() }),
       },
     }).catch((error: NodeJS.ErrnoException) => {
@@ -573,6 +578,7 @@ async function main(): Promise<void> {
       `  API          ${stack.url}  (health: ${stack.url}/health)`,
       `  callback     POST ${stack.url}/api/edx_proctoring/proctoring_review_callback/`,
       `  internal     ${stack.url}/internal/attempts/{attemptCode}`,
+      `  reference    ${stack.url}/openapi.json (docs/api.md)`,
       `  auth         ${secretNote}`,
       `  data         ${stack.dataDir} (events.jsonl, rules/, dead-letters.jsonl)`,
       ...(settings.FAULTS ? [`  faults       ${settings.FAULTS}`] : []),
