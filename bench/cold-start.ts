@@ -23,7 +23,7 @@ export const FUNCTION_ENVIRONMENTS: Record<string, Record<string, string>> = {
     CALLBACK_SECRET: 'bench-callback-secret',
     VIDEO_URL_KEY: '6b'.repeat(32),
   },
-  internalApi: { ...TABLES },
+  internalApi: { ...TABLES, VIDEO_URL_KEY: '6b'.repeat(32) },
   finishReview: {
     ...TABLES,
     EVENT_BUS_NAME: 'bench-bus',
