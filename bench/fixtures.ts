@@ -118,7 +118,7 @@ export interface SignedBody {
   headers: Record<string, string>;
 }
 
-/** A callback body with the vendor's signature headers (CONTRACT 1.1). */
+/** A callback body with the vendor's signature headers (docs/api.md). */
 export function signed(payload: JsonObject, secret: string): SignedBody {
   const body = JSON.stringify(payload);
   const timestamp = String(Math.floor(Date.now() / 1000));

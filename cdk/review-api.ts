@@ -31,7 +31,7 @@ const THROTTLED = { detail: 'Request was throttled.', code: 'throttled' };
 const GATEWAY_MESSAGE = '$context.error.messageString';
 
 /**
- * Gateway responses in the CONTRACT's `{detail, code}` shape; `detail` left out means API
+ * Gateway responses in the documented `{detail, code}` shape; `detail` left out means API
  * Gateway's message. An unknown route and an unsigned request to an IAM-authorised route both
  * surface as MISSING_AUTHENTICATION_TOKEN, which is why that type answers 404.
  */
@@ -83,7 +83,7 @@ export const GATEWAY_RESPONSES: ReadonlyArray<{
     code: 'bad_gateway',
   },
   { type: ResponseType.DEFAULT_4XX, code: 'bad_request' },
-  // No internal message leaves a 5xx (CONTRACT 1.1); the status tells the vendor to retry.
+  // No internal message leaves a 5xx (docs/api.md); the status tells the vendor to retry.
   { type: ResponseType.DEFAULT_5XX, detail: 'Service Unavailable', code: 'service_unavailable' },
 ];
 
@@ -206,7 +206,7 @@ function vendorIpAllowListRule(
 
 /**
  * Lambda cannot take a body much above 4 MB (base64 in a 6 MB event), API Gateway takes 10 MB:
- * declared sizes over the CONTRACT's 1 MiB get their 413 here, not a 5xx later.
+ * declared sizes over the documented 1 MiB get their 413 here, not a 5xx later.
  */
 function bodyOverLimitRule(
   visibilityConfig: CfnWebACL.VisibilityConfigProperty,
@@ -278,8 +278,8 @@ export interface ReviewApiProps {
 }
 
 /**
- * The REST API of CONTRACT section 1: the public vendor callback, the IAM-authorised internal
- * API, gateway errors in the CONTRACT's shape, and a WAF web ACL in front of the stage.
+ * The REST API of docs/api.md: the public vendor callback, the IAM-authorised internal
+ * API, gateway errors in the documented shape, and a WAF web ACL in front of the stage.
  */
 export class ReviewApi extends Construct {
   readonly restApi: RestApi;
@@ -305,7 +305,7 @@ export class ReviewApi extends Construct {
     this.restApi.deploymentStage.node.addDependency(this.accountLogging.account);
     this.addGatewayResponses();
 
-    // ANY: the functions answer 405 with the CONTRACT's body for methods a route does not take.
+    // ANY: the functions answer 405 with the documented body for methods a route does not take.
     // API Gateway matches a request with a trailing slash to the resource without it.
     const integrationOptions = { proxy: true, allowTestInvoke: false };
     const callback = this.restApi.root.resourceForPath(CALLBACK_PATH);
@@ -399,7 +399,7 @@ export class ReviewApi extends Construct {
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:
-        "Bodies are validated by the functions, which answer the CONTRACT's 400 {detail, code} naming the field; a gateway model would answer in another shape.",
+        'Bodies are validated by the functions, which answer the documented 400 {detail, code} naming the field; a gateway model would answer in another shape.',
     });
     Validations.of(this.restApi).acknowledge({
       id: 'AwsSolutions-APIG6',

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { StreamsApi } from './stream/runner.js';
 
 /**
- * What `GET /health` reports (CONTRACT 1.2): 200 `{"status": "ok"}` when every part works, else
+ * What `GET /health` reports (docs/api.md): 200 `{"status": "ok"}` when every part works, else
  * 503 `{"status": "unavailable", "failing": [...], "parts": {...}}` naming the part and why.
  */
 export type PartName = 'engine' | 'stream' | 'bus';

@@ -19,7 +19,7 @@ import {
 import { parseFaults } from './faults.js';
 
 /**
- * The local stack's settings (CONTRACT 4), from the environment, read and refused the way every
+ * The local stack's settings (docs/api.md), from the environment, read and refused the way every
  * setting of the service is (`lib/setting-rules.ts`). The service settings among them become
  * deployment parameters of the synthesized app, so they reach the functions exactly as a
  * deployment would pass them.

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole pipeline on one machine (CONTRACT 4). DynamoDB Local with real streams,
+ * `npm start`: the whole pipeline on one machine (docs/api.md). DynamoDB Local with real streams,
  * the real function entry points, a local API Gateway, a stream runner emulating the event source
  * mapping, and a local EventBridge bus, all wired from the synthesized CDK app.
  */
@@ -493,6 +493,11 @@ export async function startLocalStack(
           const report = await health();
           return { status: report.status === 'ok' ? 200 : 503, body: report };
         },
+        // The committed description of the routes (`npm run openapi` writes it).
+        '/openapi.json': async () => ({
+          status: 200,
+          body: JSON.parse(await readFile(join(REPOSITORY_ROOT, 'docs/openapi.json'), 'utf8')),
+        }),
         '/local/metrics': async () => ({ status: 200, body: metrics() }),
       },
     }).catch((error: NodeJS.ErrnoException) => {
@@ -574,6 +579,7 @@ async function main(): Promise<void> {
       `  API          ${stack.url}  (health: ${stack.url}/health)`,
       `  callback     POST ${stack.url}/api/edx_proctoring/proctoring_review_callback/`,
       `  internal     ${stack.url}/internal/attempts/{attemptCode}`,
+      `  reference    ${stack.url}/openapi.json (docs/api.md)`,
       `  auth         ${secretNote}`,
       `  data         ${stack.dataDir} (events.jsonl, rules/, dead-letters.jsonl)`,
       ...(settings.FAULTS ? [`  faults       ${settings.FAULTS}`] : []),

@@ -23,7 +23,7 @@ function boundedRawData(rawData: JsonObject): JsonObject | OmittedRawData {
     : { omitted: true, bytes, limitBytes: RAW_DATA_ANSWER_MAX_BYTES };
 }
 
-/** The internal API's representation of an attempt (CONTRACT 1.2), field order as documented. */
+/** The internal API's representation of an attempt (docs/api.md), field order as documented. */
 export function attemptView(attempt: Attempt, latest: StoredRevision | null) {
   return {
     attemptCode: attempt.attemptCode,

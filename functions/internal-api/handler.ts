@@ -73,7 +73,7 @@ function only(method: string, allowed: string): void {
 }
 
 /**
- * The internal API (CONTRACT 1.2 and 1.3) used by the LMS and support staff: register, read and
+ * The internal API (docs/api.md) used by the LMS and support staff: register, read and
  * archive attempts, record staff reviews, list the staff queue, read a review's history and
  * follow its video link. IAM-authorised in AWS.
  */

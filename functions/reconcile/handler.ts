@@ -23,7 +23,7 @@ export class ReconcileFailures extends Error {
 }
 
 /**
- * The scheduled reconciler (CONTRACT 1.4): every `RECONCILE_INTERVAL_SECONDS` the schedule (in
+ * The scheduled reconciler (docs/api.md): every `RECONCILE_INTERVAL_SECONDS` the schedule (in
  * AWS) or the local stack's timer invokes it; whatever the event says, it looks for revisions
  * older than `RECONCILE_AFTER_SECONDS` without an outcome and applies them.
  */

@@ -22,7 +22,7 @@ export interface ReprocessHandlerDependencies {
 }
 
 /**
- * `POST /internal/reviews/reprocess` (CONTRACT 1.3): one page of a time range through the
+ * `POST /internal/reviews/reprocess` (docs/api.md): one page of a time range through the
  * workflow. IAM-authorised in AWS; the access line and the log name the caller.
  */
 export function createReprocessHandler(deps: ReprocessHandlerDependencies) {

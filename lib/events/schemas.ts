@@ -3,7 +3,7 @@ import { EXAM_TYPES } from '../reviews/attempt.js';
 import { ATTEMPT_STATUSES, REVIEW_OUTCOME_STATUSES, REVIEW_STATUSES } from '../reviews/statuses.js';
 
 /**
- * The `detail` of every event the workflow publishes (CONTRACT 3). These zod schemas are the
+ * The `detail` of every event the workflow publishes (docs/events.md). These zod schemas are the
  * source of the versioned JSON Schemas in `schemas/events/` (`npm run schemas`) and of the
  * catalogue in `docs/events.md`; change all three together.
  */

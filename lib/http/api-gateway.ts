@@ -5,7 +5,7 @@ import { jsonNestingDepth, MAX_JSON_DEPTH } from '../reviews/json.js';
 
 /** Helpers over API Gateway's REST proxy event, shared by the HTTP functions. */
 
-/** The largest body any route accepts (CONTRACT 1.1). */
+/** The largest body any route accepts (docs/api.md). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** A header value, looked up case-insensitively as HTTP requires. */

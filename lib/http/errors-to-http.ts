@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { isTransientAwsError } from '../aws-clients.js';
-import { ConcurrentUpdate, MethodNotAllowed, ServiceError } from '../errors.js';
+import { MethodNotAllowed, ServiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { jsonResponse } from './api-gateway.js';
 
@@ -14,7 +14,8 @@ export function errorToResponse(error: unknown, log: Logger): APIGatewayProxyRes
   if (error instanceof ServiceError) {
     const headers: Record<string, string> = {};
     if (error instanceof MethodNotAllowed) headers.Allow = error.allowed.join(', ');
-    if (error instanceof ConcurrentUpdate) headers['Retry-After'] = '1';
+    // Every 503 of the service asks the caller to repeat the request.
+    if (error.status === 503) headers['Retry-After'] = '1';
     const level = error.status >= 500 ? 'warn' : 'info';
     // Stryker disable next-line StringLiteral: log text only
     log[level]('request refused', {

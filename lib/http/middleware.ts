@@ -40,7 +40,7 @@ function requestLogging(
   };
 }
 
-/** Turns any error into the CONTRACT's answer. Registered first, so its `onError` runs last. */
+/** Turns any error into the documented answer. Registered first, so its `onError` runs last. */
 function errorResponses(): MiddlewareObj<
   APIGatewayProxyEvent,
   APIGatewayProxyResult,

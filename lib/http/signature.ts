@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidSignature } from '../errors.js';
 
 /**
- * Callback authentication (CONTRACT 1.1): `X-Proctoring-Signature: v1=<hex HMAC-SHA256>` over
+ * Callback authentication (docs/api.md): `X-Proctoring-Signature: v1=<hex HMAC-SHA256>` over
  * `"<timestamp>.<raw body>"`, with `X-Proctoring-Timestamp` within five minutes of now. Any of the
  * configured secrets verifies, so secrets can be rotated without downtime.
  */

@@ -9,7 +9,7 @@ export type WriteDecision =
   | { kind: 'append'; next: ReviewHead };
 
 /**
- * The re-delivery and update rules for a vendor review (CONTRACT 1.1):
+ * The re-delivery and update rules for a vendor review (docs/api.md):
  * - equal to any vendor review of the attempt so far (a retry after a timeout, a late retry, or a
  *   captured request replayed within the signature window): nothing to do, whatever
  *   `allowUpdates` says, so a vendor never gets an error for a retry and an old review never

@@ -50,7 +50,7 @@ export interface ReviewHead {
   revision: number;
   /**
    * The content hash of every vendor revision so far, mapped to its revision number: a callback
-   * equal to any of them is a re-send, however old (CONTRACT 1.1).
+   * equal to any of them is a re-send, however old (docs/api.md).
    */
   vendorHashes: Readonly<Record<string, number>>;
 }

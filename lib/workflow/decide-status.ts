@@ -18,7 +18,7 @@ export interface StatusDecisionInput {
 }
 
 /**
- * The attempt status a review revision leads to (CONTRACT 2.1, edX `finish_review_workflow`).
+ * The attempt status a review revision leads to (docs/api.md, edX `finish_review_workflow`).
  * First match wins:
  * 1. a passing status (`Clean`, `Rules Violation`): `verified`;
  * 2. `Not Reviewed`: `error` (an unreviewable session is a technical error, not misconduct);

@@ -12,7 +12,7 @@ import { creditRequirementStatus } from './decide-status.js';
 import type { RevisionFacts, RevisionOutcome } from './outcome.js';
 
 /**
- * Pure builders for the workflow's events (CONTRACT 3). Everything comes from the revision's
+ * Pure builders for the workflow's events (docs/api.md). Everything comes from the revision's
  * immutable facts and its recorded outcome, so building twice gives equal events.
  */
 

@@ -40,7 +40,7 @@ export interface FinishReviewBatchDependencies extends Omit<FinishReviewDependen
 export const DEFAULT_ATTEMPT_CONCURRENCY = 50;
 
 /**
- * Runs the workflow for a batch of revisions (CONTRACT 2): the revisions of different attempts
+ * Runs the workflow for a batch of revisions (docs/api.md): the revisions of different attempts
  * concurrently, the revisions of one attempt strictly in the order given. It works in rounds: the
  * first round applies the first revision of every attempt in the batch and publishes all their
  * events together, in batch order, in as few PutEvents calls as the limits allow; the next round

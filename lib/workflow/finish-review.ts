@@ -39,7 +39,7 @@ export interface AppliedRevision {
 }
 
 /**
- * Runs edX's `finish_review_workflow` for one review revision (CONTRACT 2): `applyRevision`, then
+ * Runs edX's `finish_review_workflow` for one review revision (docs/api.md): `applyRevision`, then
  * publishing its events.
  *
  * Reprocessing a revision (a redelivered record, a retry after a failed publish, a crash between

@@ -72,7 +72,7 @@ export interface PlanInput {
   processedAt: Date;
 }
 
-/** Decides what a revision does to its attempt (CONTRACT 2.1 and 2.2). Pure. */
+/** Decides what a revision does to its attempt (docs/api.md). Pure. */
 export function planOutcome(input: PlanInput): RevisionOutcome {
   const { facts, attempt, appliedRevision } = input;
   const decidedStatus = decideStatus({

@@ -4,7 +4,7 @@ import type { RevisionFinder, RevisionPosition } from './ports.js';
 import { runRevisions } from './run-revisions.js';
 
 /**
- * The reconciler (CONTRACT 1.4): finds the revisions that have waited longer than
+ * The reconciler (docs/api.md): finds the revisions that have waited longer than
  * `afterSeconds` without a recorded outcome (a stream batch that exhausted its retries, a
  * disabled mapping, a broken deployment) through the pending index, and runs them through the
  * stream's own workflow, oldest first and in order per attempt. A healthy pipeline leaves it

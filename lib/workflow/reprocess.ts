@@ -7,7 +7,7 @@ import type { RevisionFinder, RevisionPosition } from './ports.js';
 import { runRevisions } from './run-revisions.js';
 
 /**
- * Reprocessing a time range (edX's `update_attempt_status_from_review`, CONTRACT 1.3): every
+ * Reprocessing a time range (edX's `update_attempt_status_from_review`, docs/api.md): every
  * revision received in `[from, to)` without a recorded outcome runs through the workflow now;
  * with `republish`, those that have one publish their events again, unchanged. One call handles
  * one page of at most `REPROCESS_PAGE_SIZE` revisions, so it stays well inside API Gateway's 29 s;

@@ -14,10 +14,28 @@ import { signatureFor } from '../../lib/http/signature.js';
 import { isReviewStatus } from '../../lib/reviews/statuses.js';
 import { LOCAL_CALLBACK_SECRET } from '../settings.js';
 
-const { values } = parseArgs({ options: { status: { type: 'string', default: 'Suspicious' } } });
-const reviewStatus = values.status ?? 'Suspicious';
+const USAGE = `usage: npm run demo -- [--status Clean|"Rules Violation"|Suspicious|"Not Reviewed"]`;
+
+function readArguments(): { status: string } {
+  try {
+    const { values } = parseArgs({
+      options: { status: { type: 'string', default: 'Suspicious' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { status: values.status ?? 'Suspicious' };
+  } catch (error) {
+    // A mistyped flag is the user's to fix: one line and the usage, not a stack trace.
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const reviewStatus = readArguments().status;
 if (!isReviewStatus(reviewStatus)) {
-  console.error(`--status must be Clean, "Rules Violation", Suspicious or "Not Reviewed"`);
+  console.error(
+    `--status must be Clean, "Rules Violation", Suspicious or "Not Reviewed"\n${USAGE}`,
+  );
   process.exit(2);
 }
 

@@ -10,7 +10,7 @@ import {
   settledEvents,
 } from '../support/local-client.js';
 
-/** CONTRACT 1 over HTTP against the local stack: routes, answers and their exact bodies. */
+/** docs/api.md over HTTP against the local stack: routes, answers and their exact bodies. */
 const { standard, strict } = inject('localStacks');
 
 describe('local stack HTTP contract', () => {

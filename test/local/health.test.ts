@@ -8,7 +8,7 @@ import { type LocalStack, startLocalStack } from '../../local/start.js';
 import { eventually } from '../support/local-client.js';
 
 /**
- * `GET /health` tells which part is down (CONTRACT 1.2), and a dead engine is fatal. The stack
+ * `GET /health` tells which part is down (docs/api.md), and a dead engine is fatal. The stack
  * runs in this process so the test can take its parts down one by one; `onFatal` is recorded
  * instead of exiting (`npm start` exits 1 there, see stack-safety.test.ts).
  */

@@ -570,8 +570,9 @@ describe('stream runner: drained()', () => {
     });
     const runner = await startRunner(table, recorder.handler);
     await table.put('stuck');
-    const drained = runner.drained().catch((error: unknown) => error);
+    // Asked once the record is in flight: before the runner has read it, the stream looks drained.
     await handlerEntered;
+    const drained = runner.drained().catch((error: unknown) => error);
 
     await runner.stop();
 

@@ -119,6 +119,7 @@ export interface ApiEventOptions {
   path?: string;
   body?: string | Buffer | undefined;
   headers?: Record<string, string>;
+  query?: Record<string, string>;
   base64?: boolean;
 }
 
@@ -132,7 +133,7 @@ export function apiEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
     resource: options.path ?? CALLBACK_PATH,
     headers: options.headers ?? {},
     multiValueHeaders: {},
-    queryStringParameters: null,
+    queryStringParameters: options.query ?? null,
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
@@ -147,7 +148,7 @@ export function apiEvent(options: ApiEventOptions = {}): APIGatewayProxyEvent {
   };
 }
 
-/** A vendor callback signed the way CONTRACT 1.1 says. */
+/** A vendor callback signed the way docs/api.md says. */
 export function signedCallback(
   payload: unknown,
   options: { secret?: string; timestamp?: number; headers?: Record<string, string> } = {},

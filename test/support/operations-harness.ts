@@ -58,6 +58,8 @@ export function operationsHarness(
     cursors,
     reconcileMetrics: () => metricLines.map((line) => JSON.parse(line) as Record<string, unknown>),
     reconcile: () => reconcileHandler({}, lambdaContext('reconcile')),
+    reprocessEvent: (event: APIGatewayProxyEvent) =>
+      reprocessHandler(event, lambdaContext('reprocess')),
     reprocess: (body: unknown) =>
       reprocessHandler(
         apiEvent({

@@ -12,7 +12,7 @@ import { callbackHarness } from '../support/harness.js';
 
 /**
  * Property-based tests of the vendor callback: whatever arrives, the answer is one of the
- * CONTRACT's client answers (200, 400, 401, 413), never a 5xx, and nothing is stored unless the
+ * documented client answers (200, 400, 401, 413), never a 5xx, and nothing is stored unless the
  * answer is 200.
  */
 const ATTEMPT_CODE = 'F00D0000-0000-4000-8000-000000000000';

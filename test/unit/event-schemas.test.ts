@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventJsonSchemas, SCHEMAS_DIR } from '../../lib/events/json-schemas.js';
 import { DETAIL_TYPES, EVENT_SCHEMAS } from '../../lib/events/schemas.js';
+import { eventId } from '../../lib/workflow/events.js';
+import { formatJson } from '../../local/format-json.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -11,7 +13,8 @@ describe('event JSON Schemas', () => {
   it.each([...eventJsonSchemas()])(
     'the committed %s matches its zod schema (else run `npm run schemas`)',
     (file, generated) => {
-      expect(JSON.parse(read(join(SCHEMAS_DIR, file)))).toEqual(generated);
+      // Byte for byte: `npm run schemas` on a clean tree must change nothing.
+      expect(read(join(SCHEMAS_DIR, file))).toBe(formatJson(generated));
     },
   );
 
@@ -48,14 +51,26 @@ describe('event catalogue (docs/events.md)', () => {
     expect(section).toContain(`schemas/events/${detailType}.v1.json`);
   });
 
-  it.each(DETAIL_TYPES)('shows a %s sample that its schema accepts', (detailType) => {
-    const section =
-      catalogue.split(/^## /m).find((part) => part.startsWith(`\`${detailType}\``)) ?? '';
-    const sample = /```json sample\n([\s\S]*?)```/.exec(section)?.[1];
+  it.each(DETAIL_TYPES)(
+    'shows %s samples that its schema accepts, with their real event ids',
+    (detailType) => {
+      const section =
+        catalogue.split(/^## /m).find((part) => part.startsWith(`\`${detailType}\``)) ?? '';
+      const samples = [...section.matchAll(/```json sample\n([\s\S]*?)```/g)].map(
+        (match) => match[1],
+      );
 
-    expect(sample, 'a ```json sample block').toBeDefined();
-    const envelope = JSON.parse(sample ?? '{}') as { 'detail-type': string; detail: unknown };
-    expect(envelope['detail-type']).toBe(detailType);
-    expect(EVENT_SCHEMAS[detailType].strict().safeParse(envelope.detail).error).toBeUndefined();
-  });
+      expect(samples.length, 'a ```json sample block').toBeGreaterThan(0);
+      for (const sample of samples) {
+        const envelope = JSON.parse(sample ?? '{}') as {
+          'detail-type': string;
+          detail: { attempt_code: string; review_revision: number; event_id: string };
+        };
+        expect(envelope['detail-type']).toBe(detailType);
+        expect(EVENT_SCHEMAS[detailType].strict().safeParse(envelope.detail).error).toBeUndefined();
+        const { attempt_code, review_revision, event_id } = envelope.detail;
+        expect(event_id).toBe(eventId(attempt_code, review_revision, detailType));
+      }
+    },
+  );
 });

@@ -13,7 +13,7 @@ import {
 } from '../support/factories.js';
 import { callbackHarness, internalApiHarness } from '../support/harness.js';
 
-/** Input limits (CONTRACT 1.1): every refusal is a 400 naming the problem, never a 500. */
+/** Input limits (docs/api.md): every refusal is a 400 naming the problem, never a 500. */
 
 function json(response: { body: string }) {
   return JSON.parse(response.body) as { detail: string; code: string };
