@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RAW_DATA_ANSWER_MAX_BYTES } from '../../functions/internal-api/attempt-view.js';
 import { attemptCodeSchema, attemptRegistrationSchema } from '../../lib/reviews/attempt.js';
 import { attemptQueueQuerySchema } from '../../lib/reviews/attempt-queue.js';
 import { DISPOSITIONS } from '../../lib/reviews/review.js';
@@ -88,7 +89,7 @@ export const Review = z
     rawData: z
       .record(z.string(), z.unknown())
       .describe(
-        'The request body of this revision as received; for a vendor review without `videoReviewLink`.',
+        `The request body of this revision as received; for a vendor review without \`videoReviewLink\`. Over ${RAW_DATA_ANSWER_MAX_BYTES} bytes as JSON it is answered as \`{"omitted": true, "bytes": n, "limitBytes": ${RAW_DATA_ANSWER_MAX_BYTES}}\` instead (the stored body is unchanged).`,
       ),
     comments: z
       .array(ReviewComment)
