@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Construct } from 'constructs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RECONCILE_AFTER_SECONDS, RECONCILE_INTERVAL_SECONDS } from '../lib/config.js';
 import {
   choiceSetting,
@@ -64,16 +64,18 @@ export const SETTING_KEYS = [
   'VIDEO_LINK_HTML5',
 ] as const;
 
-const list = z
-  .union([z.string(), z.array(z.string())], {
-    message: 'must be a comma-separated list or a JSON array of strings',
-  })
-  .optional()
-  .transform((value) =>
+const list = z.pipe(
+  z.optional(
+    z.union([z.string(), z.array(z.string())], {
+      message: 'must be a comma-separated list or a JSON array of strings',
+    }),
+  ),
+  z.transform((value) =>
     (typeof value === 'string' ? value.split(',') : (value ?? []))
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
-  );
+  ),
+);
 
 function isCidr(value: string): boolean {
   const [address, prefix, ...rest] = value.split('/');
@@ -95,21 +97,29 @@ const schema = z.object({
   REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
   ALLOW_CALLBACK_SIMULATION: flagSetting(false),
   CALLBACK_AUTH: choiceSetting(['hmac', 'none'], 'hmac'),
-  EVENT_SOURCE: textSetting('edx.proctoring')
+  EVENT_SOURCE: textSetting('edx.proctoring').check(
     // EventBridge rejects PutEvents whose source starts with "aws.".
-    .refine((value) => !value.startsWith('aws.'), { message: 'must not start with "aws."' }),
+    z.refine((value) => !value.startsWith('aws.'), { message: 'must not start with "aws."' }),
+  ),
   LOG_LEVEL: choiceSetting(['debug', 'info', 'warn', 'error'], 'info'),
-  VENDOR_IP_ALLOW_LIST: list.refine((items) => items.every(isCidr), {
-    message: 'must list CIDR blocks such as 203.0.113.7/32 or 2001:db8::/48',
-  }),
-  ALARM_EMAIL: z
-    .string({ message: 'must be an e-mail address' })
-    .trim()
-    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: 'must be an e-mail address' })
-    .optional(),
-  CONSUMER_ACCOUNTS: list.refine((items) => items.every((item) => /^\d{12}$/.test(item)), {
-    message: 'must list 12-digit AWS account ids',
-  }),
+  VENDOR_IP_ALLOW_LIST: list.check(
+    z.refine((items) => items.every(isCidr), {
+      message: 'must list CIDR blocks such as 203.0.113.7/32 or 2001:db8::/48',
+    }),
+  ),
+  ALARM_EMAIL: z.optional(
+    z
+      .string({ message: 'must be an e-mail address' })
+      .check(
+        z.trim(),
+        z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: 'must be an e-mail address' }),
+      ),
+  ),
+  CONSUMER_ACCOUNTS: list.check(
+    z.refine((items) => items.every((item) => /^\d{12}$/.test(item)), {
+      message: 'must list 12-digit AWS account ids',
+    }),
+  ),
   CALLBACK_RESERVED_CONCURRENCY: integerSetting(20, 1, 1000),
   // WAF's rate-based rules accept limits from 10 to 2,000,000,000 per evaluation window.
   WAF_RATE_LIMIT: integerSetting(1000, 10, 2_000_000_000),
@@ -118,9 +128,11 @@ const schema = z.object({
     RECONCILE_INTERVAL_SECONDS.fallback,
     60,
     RECONCILE_INTERVAL_SECONDS.max,
-  ).refine((value) => value % 60 === 0, {
-    message: 'must be a whole number of minutes (60, 120, …)',
-  }),
+  ).check(
+    z.refine((value) => value % 60 === 0, {
+      message: 'must be a whole number of minutes (60, 120, …)',
+    }),
+  ),
   RECONCILE_AFTER_SECONDS: integerSetting(
     RECONCILE_AFTER_SECONDS.fallback,
     RECONCILE_AFTER_SECONDS.min,

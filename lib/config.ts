@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { METRIC_NAMESPACE } from './metrics.js';
 import {
   choiceSetting,
@@ -51,7 +51,11 @@ const videoKeys = {
 type VideoKeyEnv = { VIDEO_URL_KEY?: string[] | undefined; VIDEO_URL_KEY_ARN?: string | undefined };
 
 /** The video keys' checks; `required` where they also sign paging cursors. */
-function checkVideoKeys(env: VideoKeyEnv, ctx: z.RefinementCtx, required: boolean): void {
+function checkVideoKeys(
+  env: VideoKeyEnv,
+  ctx: z.core.$RefinementCtx<VideoKeyEnv>,
+  required: boolean,
+): void {
   if (env.VIDEO_URL_KEY && env.VIDEO_URL_KEY_ARN) {
     ctx.addIssue({
       code: 'custom',
@@ -82,23 +86,25 @@ const callbackSchema = z
     CALLBACK_SECRET_ARN: optionalText(),
     ...videoKeys,
   })
-  .superRefine((env, ctx) => {
-    if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['CALLBACK_SECRET'],
-        message: 'is required when CALLBACK_AUTH is hmac (or set CALLBACK_SECRET_ARN)',
-      });
-    }
-    if (env.CALLBACK_SECRET && env.CALLBACK_SECRET_ARN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['CALLBACK_SECRET_ARN'],
-        message: 'set either CALLBACK_SECRET or CALLBACK_SECRET_ARN, not both',
-      });
-    }
-    checkVideoKeys(env, ctx, false);
-  });
+  .check(
+    z.superRefine((env, ctx) => {
+      if (env.CALLBACK_AUTH === 'hmac' && !env.CALLBACK_SECRET && !env.CALLBACK_SECRET_ARN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CALLBACK_SECRET'],
+          message: 'is required when CALLBACK_AUTH is hmac (or set CALLBACK_SECRET_ARN)',
+        });
+      }
+      if (env.CALLBACK_SECRET && env.CALLBACK_SECRET_ARN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CALLBACK_SECRET_ARN'],
+          message: 'set either CALLBACK_SECRET or CALLBACK_SECRET_ARN, not both',
+        });
+      }
+      checkVideoKeys(env, ctx, false);
+    }),
+  );
 
 const internalApiSchema = z
   .object({
@@ -109,7 +115,7 @@ const internalApiSchema = z
     /** edX's waffle switch: the staff video link points at SoftwareSecure's HTML5 player. */
     VIDEO_LINK_HTML5: flagSetting(false),
   })
-  .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
+  .check(z.superRefine((env, ctx) => checkVideoKeys(env, ctx, true)));
 
 const storeOnlySchema = z.object({ ...tables, ...endpoints, LOG_LEVEL: logLevel });
 
@@ -127,7 +133,7 @@ const workflowSchema = z.object(workflowFields);
 
 const reprocessSchema = z
   .object({ ...workflowFields, ...videoKeys })
-  .superRefine((env, ctx) => checkVideoKeys(env, ctx, true));
+  .check(z.superRefine((env, ctx) => checkVideoKeys(env, ctx, true)));
 
 /** The reconciler's settings: how long a revision may wait for the stream before it acts. */
 export const RECONCILE_AFTER_SECONDS = { fallback: 300, min: 1, max: 86_400 } as const;
@@ -199,7 +205,7 @@ export interface WorkflowSettings {
  * The functions share one process environment with each other in the local stack, so each accepts
  * every name of the service and refuses only near misses.
  */
-function parse<S extends z.ZodType>(schema: S, env: Environment): z.infer<S> {
+function parse<S extends z.core.$ZodType>(schema: S, env: Environment): z.infer<S> {
   return readSettings(schema, env, { accepted: SETTING_NAMES, where: 'function environment' });
 }
 

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, echoed } from './errors.js';
+import './zod-messages.js';
 
 /**
  * The one way settings are read and refused, wherever they come from: the functions' environment
@@ -152,7 +153,7 @@ export function settingsError(where: string, problems: readonly string[]): Confi
  * Validates `input` with `schema` and checks its names: the parsed settings, or a `ConfigError`
  * naming every problem.
  */
-export function readSettings<S extends z.ZodType>(
+export function readSettings<S extends z.core.$ZodType>(
   schema: S,
   input: Readonly<Record<string, unknown>>,
   options: NameRules & {
@@ -162,7 +163,7 @@ export function readSettings<S extends z.ZodType>(
 ): z.infer<S> {
   const problems = nameProblems(Object.keys(input), options);
   problems.push(...(options.extraProblems?.({ ...input }) ?? []));
-  const result = schema.safeParse(input);
+  const result = z.safeParse(schema, input);
   if (!result.success) problems.push(...issueProblems(result.error.issues, input));
   if (!result.success || problems.length > 0) throw settingsError(options.where, problems);
   return result.data;
@@ -173,14 +174,16 @@ export function readSettings<S extends z.ZodType>(
 // lists (from cdk.json), so the builders accept those too.
 
 export function flagSetting(fallback: boolean) {
-  return z
-    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])], {
-      message: 'must be true or false',
-    })
-    .optional()
-    .transform((value) =>
+  return z.pipe(
+    z.optional(
+      z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])], {
+        message: 'must be true or false',
+      }),
+    ),
+    z.transform((value) =>
       value === undefined ? fallback : value === true || value === 'true' || value === '1',
-    );
+    ),
+  );
 }
 
 export function choiceSetting<const T extends readonly [string, ...string[]]>(
@@ -191,35 +194,41 @@ export function choiceSetting<const T extends readonly [string, ...string[]]>(
     values.length === 2
       ? `${values[0]} or ${values[1]}`
       : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
-  return z
-    .enum(values, { message: `must be ${words}` })
-    .optional()
-    .transform((value): T[number] => value ?? fallback);
+  return z.pipe(
+    z.optional(z.enum(values, { message: `must be ${words}` })),
+    z.transform((value): T[number] => value ?? fallback),
+  );
 }
 
 /** A name: required, trimmed, not empty. */
 export function requiredText() {
-  return z.string({ message: 'is required' }).trim().min(1, { message: 'is required' });
+  return z
+    .string({ message: 'is required' })
+    .check(z.trim(), z.minLength(1, { message: 'is required' }));
 }
 
 /** Free text with a default; set but blank is refused. */
 export function textSetting(fallback: string, max = 256) {
-  return z
-    .string({ message: 'must be text' })
-    .trim()
-    .min(1, { message: 'must not be empty' })
-    .max(max, { message: `must be at most ${max} characters` })
-    .optional()
-    .transform((value) => value ?? fallback);
+  return z.pipe(
+    z.optional(
+      z
+        .string({ message: 'must be text' })
+        .check(
+          z.trim(),
+          z.minLength(1, { message: 'must not be empty' }),
+          z.maxLength(max, { message: `must be at most ${max} characters` }),
+        ),
+    ),
+    z.transform((value) => value ?? fallback),
+  );
 }
 
 /** Optional text: absent or blank means unset. */
 export function optionalText() {
-  return z
-    .string({ message: 'must be text' })
-    .trim()
-    .optional()
-    .transform((value) => (value ? value : undefined));
+  return z.pipe(
+    z.optional(z.string({ message: 'must be text' }).check(z.trim())),
+    z.transform((value) => (value ? value : undefined)),
+  );
 }
 
 export function splitList(value: string): string[] {
@@ -234,19 +243,20 @@ export function splitList(value: string): string[] {
  * `,`) is refused: nothing would ever verify.
  */
 export function secretListSetting(each?: { pattern: RegExp; message: string }) {
-  return z
-    .string({ message: 'must be a comma-separated list of secrets' })
-    .optional()
-    .superRefine((value, ctx) => {
-      if (value === undefined || value.trim() === '') return;
-      const items = splitList(value);
-      if (items.length === 0) {
-        ctx.addIssue({ code: 'custom', message: 'must list at least one secret' });
-      } else if (each && !items.every((item) => each.pattern.test(item))) {
-        ctx.addIssue({ code: 'custom', message: each.message });
-      }
-    })
-    .transform((value) => (value && value.trim() !== '' ? splitList(value) : undefined));
+  return z.pipe(
+    z.optional(z.string({ message: 'must be a comma-separated list of secrets' })).check(
+      z.superRefine((value, ctx) => {
+        if (value === undefined || value.trim() === '') return;
+        const items = splitList(value);
+        if (items.length === 0) {
+          ctx.addIssue({ code: 'custom', message: 'must list at least one secret' });
+        } else if (each && !items.every((item) => each.pattern.test(item))) {
+          ctx.addIssue({ code: 'custom', message: each.message });
+        }
+      }),
+    ),
+    z.transform((value) => (value && value.trim() !== '' ? splitList(value) : undefined)),
+  );
 }
 
 export function integerSetting(
@@ -255,17 +265,23 @@ export function integerSetting(
   max: number,
   message = 'must be a whole number',
 ) {
-  return z
-    .union([z.number(), z.string().trim().regex(/^\d+$/, { message })], { message })
-    .optional()
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .pipe(
-      z
-        .number()
-        .int({ message })
-        .min(min, { message: `must be at least ${min}` })
-        .max(max, { message: `must be at most ${max}` }),
-    );
+  return z.pipe(
+    z.pipe(
+      z.optional(
+        z.union([z.number(), z.string().check(z.trim(), z.regex(/^\d+$/, { message }))], {
+          message,
+        }),
+      ),
+      z.transform((value) => (value === undefined ? fallback : Number(value))),
+    ),
+    z
+      .number()
+      .check(
+        z.int({ message }),
+        z.gte(min, { message: `must be at least ${min}` }),
+        z.lte(max, { message: `must be at most ${max}` }),
+      ),
+  );
 }
 
 /** A TCP port; 0 asks for any free one. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type Environment,
   RECONCILE_AFTER_SECONDS,
@@ -54,7 +54,10 @@ const schema = z.object({
   PORT: portSetting(3000),
   DATA_DIR: textSetting('.local', 4096),
   CALLBACK_AUTH: choiceSetting(['hmac', 'none'], 'hmac'),
-  CALLBACK_SECRET: secretListSetting().transform((secrets) => secrets ?? [LOCAL_CALLBACK_SECRET]),
+  CALLBACK_SECRET: z.pipe(
+    secretListSetting(),
+    z.transform((secrets) => secrets ?? [LOCAL_CALLBACK_SECRET]),
+  ),
   ALLOW_REVIEW_UPDATES: flagSetting(true),
   REQUIRE_FAILURE_SECOND_REVIEWS: flagSetting(true),
   ALLOW_CALLBACK_SIMULATION: flagSetting(false),
