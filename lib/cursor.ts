@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { MalformedPayload } from './errors.js';
 import type { SecretListReader } from './secrets.js';
 
@@ -16,7 +16,7 @@ import type { SecretListReader } from './secrets.js';
 export interface CursorCodec {
   seal(route: string, position: unknown): string;
   /** The position in `token`, validated by `schema`; throws `MalformedPayload` otherwise. */
-  open<S extends z.ZodType>(route: string, token: string, schema: S): z.infer<S>;
+  open<S extends z.core.$ZodType>(route: string, token: string, schema: S): z.infer<S>;
 }
 
 const VERSION = 'c1';
@@ -63,7 +63,7 @@ export function createCursorCodec(hexKeys: readonly string[]): CursorCodec {
       } catch {
         throw refusedCursor();
       }
-      const parsed = schema.safeParse(position);
+      const parsed = z.safeParse(schema, position);
       if (!parsed.success) throw refusedCursor();
       return parsed.data;
     },

@@ -1,5 +1,6 @@
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { MalformedPayload } from './errors.js';
+import './zod-messages.js';
 
 /** `webCamComments[0].eventStart` style, the way a client's engineer would write the path. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -37,12 +38,12 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
  * Validates input at the edge: the result is typed, and a failure is a 400 `malformed_payload`
  * whose detail names the first offending field (never a 500).
  */
-export function parseWith<S extends z.ZodType>(
+export function parseWith<S extends z.core.$ZodType>(
   schema: S,
   input: unknown,
   what: string,
 ): z.infer<S> {
-  const result = schema.safeParse(input);
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw new MalformedPayload(`Malformed ${what}`);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DETAIL_TYPES, type DetailType, EVENT_SCHEMAS, SCHEMA_VERSION } from './schemas.js';
 
 /** Where the committed JSON Schemas live, relative to the repository root. */

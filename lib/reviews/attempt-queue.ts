@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type CursorCodec, refusedCursor } from '../cursor.js';
 import { parseWith } from '../validation.js';
 import type { AttemptRecord } from './attempts.js';
@@ -13,28 +13,35 @@ import { ATTEMPT_STATUSES } from './statuses.js';
 export const DEFAULT_QUEUE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 100;
 
+const LIMIT_MESSAGE = `must be a whole number from 1 to ${MAX_PAGE_LIMIT}`;
+
 export const attemptQueueQuerySchema = z.object({
   status: z.enum(ATTEMPT_STATUSES, { message: 'must be an edX attempt status' }),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, { message: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}` })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(1, { message: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}` })
-        .max(MAX_PAGE_LIMIT, { message: `must be a whole number from 1 to ${MAX_PAGE_LIMIT}` }),
-    )
-    .optional()
-    .default(DEFAULT_QUEUE_LIMIT),
-  cursor: z.string().min(1).max(2048).optional(),
+  limit: z._default(
+    z.optional(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.regex(/^\d{1,3}$/, { message: LIMIT_MESSAGE })),
+          z.transform(Number),
+        ),
+        z
+          .number()
+          .check(
+            z.gte(1, { message: LIMIT_MESSAGE }),
+            z.lte(MAX_PAGE_LIMIT, { message: LIMIT_MESSAGE }),
+          ),
+      ),
+    ),
+    DEFAULT_QUEUE_LIMIT,
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 });
 
 /** What a queue cursor carries: the status it pages through and the index position. */
 const queueCursorSchema = z.object({
   status: z.enum(ATTEMPT_STATUSES),
-  statusChangedAt: z.string().min(1),
-  attemptCode: z.string().min(1),
+  statusChangedAt: z.string().check(z.minLength(1)),
+  attemptCode: z.string().check(z.minLength(1)),
 });
 
 export const QUEUE_CURSOR_ROUTE = 'GET /internal/attempts';

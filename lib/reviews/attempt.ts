@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { FIELD_LIMITS } from './field-limits.js';
 import { ATTEMPT_STATUSES } from './statuses.js';
 
@@ -7,31 +7,37 @@ import { ATTEMPT_STATUSES } from './statuses.js';
  * user). The attempt code is the key and travels in the URL, not in the body.
  */
 
-const count = z.number().int().nonnegative();
+const count = z.number().check(z.int(), z.nonnegative());
 const isoDateTime = z.iso.datetime({ offset: true });
 const bounded = (max: number) =>
-  z.string().max(max, { message: `must be at most ${max} characters` });
+  z.string().check(z.maxLength(max, { message: `must be at most ${max} characters` }));
+/** Text of at most `max` characters that must not be empty. */
+const nonEmpty = (max: number) => bounded(max).check(z.minLength(1));
+/** Null, or left out and then null. */
+const nullDefault = <S extends z.core.SomeType>(schema: S) =>
+  z._default(z.optional(z.nullable(schema)), null);
 
-export const attemptCodeSchema = bounded(FIELD_LIMITS.attemptCode)
-  .min(1)
-  .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' });
+export const attemptCodeSchema = bounded(FIELD_LIMITS.attemptCode).check(
+  z.minLength(1),
+  z.regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' }),
+);
 
 export const attemptRegistrationSchema = z.object({
   attemptId: count,
   /** SoftwareSecure's `ssiRecordLocator`; null when the attempt was not registered with the vendor. */
-  externalId: bounded(FIELD_LIMITS.externalId).nullable().optional().default(null),
+  externalId: nullDefault(bounded(FIELD_LIMITS.externalId)),
   status: z.enum(ATTEMPT_STATUSES),
   user: z.object({
     id: count,
-    username: bounded(FIELD_LIMITS.username).min(1),
-    email: bounded(FIELD_LIMITS.email).nullable().optional().default(null),
+    username: nonEmpty(FIELD_LIMITS.username),
+    email: nullDefault(bounded(FIELD_LIMITS.email)),
   }),
   exam: z.object({
     id: count,
-    courseId: bounded(FIELD_LIMITS.courseId).min(1),
-    contentId: bounded(FIELD_LIMITS.contentId).min(1),
+    courseId: nonEmpty(FIELD_LIMITS.courseId),
+    contentId: nonEmpty(FIELD_LIMITS.contentId),
     name: bounded(FIELD_LIMITS.examName),
-    timeLimitMins: count.nullable(),
+    timeLimitMins: z.nullable(count),
     isProctored: z.boolean(),
     isPracticeExam: z.boolean(),
     isActive: z.boolean(),
@@ -39,9 +45,9 @@ export const attemptRegistrationSchema = z.object({
   }),
   isSampleAttempt: z.boolean(),
   takingAsProctored: z.boolean(),
-  startedAt: isoDateTime.nullable().optional().default(null),
-  completedAt: isoDateTime.nullable().optional().default(null),
-  allowedTimeLimitMins: count.nullable(),
+  startedAt: nullDefault(isoDateTime),
+  completedAt: nullDefault(isoDateTime),
+  allowedTimeLimitMins: z.nullable(count),
 });
 
 export type AttemptRegistration = z.infer<typeof attemptRegistrationSchema>;

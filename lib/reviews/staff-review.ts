@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadReviewStatus, InternalAttemptNotFound, MalformedPayload } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseWith } from '../validation.js';
@@ -11,19 +11,20 @@ import { isReviewStatus } from './statuses.js';
 
 export const staffReviewSchema = z.object({
   reviewStatus: z.string(),
-  reviewedBy: z
-    .string()
-    .trim()
-    .min(1)
-    .max(FIELD_LIMITS.reviewedBy, {
+  reviewedBy: z.string().check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(FIELD_LIMITS.reviewedBy, {
       message: `must be at most ${FIELD_LIMITS.reviewedBy} characters`,
     }),
-  comment: z
-    .string()
-    .max(FIELD_LIMITS.staffComment, {
-      message: `must be at most ${FIELD_LIMITS.staffComment} characters`,
-    })
-    .optional(),
+  ),
+  comment: z.optional(
+    z.string().check(
+      z.maxLength(FIELD_LIMITS.staffComment, {
+        message: `must be at most ${FIELD_LIMITS.staffComment} characters`,
+      }),
+    ),
+  ),
 });
 
 export type StaffReview = z.infer<typeof staffReviewSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { MalformedPayload } from '../errors.js';
 import { parseWith } from '../validation.js';
 import { FIELD_LIMITS } from './field-limits.js';
@@ -20,12 +20,12 @@ const vendorComment = z.object({
 export const vendorReviewSchema = z.object({
   examMetaData: z.object({
     // The attempt code is edX's uppercase UUID, stored in a column of this width.
-    examCode: z.string().min(1).max(FIELD_LIMITS.attemptCode),
+    examCode: z.string().check(z.minLength(1), z.maxLength(FIELD_LIMITS.attemptCode)),
     ssiRecordLocator: z.string(),
   }),
   reviewStatus: z.string(),
-  webCamComments: z.array(vendorComment).optional(),
-  desktopComments: z.array(vendorComment).optional(),
+  webCamComments: z.optional(z.array(vendorComment)),
+  desktopComments: z.optional(z.array(vendorComment)),
 });
 
 export type VendorReview = z.infer<typeof vendorReviewSchema>;

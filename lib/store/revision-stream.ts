@@ -1,5 +1,5 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { REVISION_SOURCES } from '../reviews/review.js';
 import { REVIEW_STATUSES } from '../reviews/statuses.js';
 import type { RevisionFacts } from '../workflow/outcome.js';
@@ -19,8 +19,8 @@ export function isNewRevisionRecord(record: DynamoDBRecord): boolean {
 }
 
 const revisionImageSchema = z.object({
-  attemptCode: z.object({ S: z.string().min(1) }),
-  revision: z.object({ N: z.string().regex(/^[1-9]\d{0,9}$/) }),
+  attemptCode: z.object({ S: z.string().check(z.minLength(1)) }),
+  revision: z.object({ N: z.string().check(z.regex(/^[1-9]\d{0,9}$/)) }),
   source: z.object({ S: z.enum(REVISION_SOURCES) }),
   reviewStatus: z.object({ S: z.enum(REVIEW_STATUSES) }),
   reviewedBy: z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Attempt } from '../reviews/attempt.js';
 import { DISPOSITIONS, type Disposition, type RevisionSource } from '../reviews/review.js';
 import {
@@ -27,7 +27,7 @@ export interface RevisionFacts {
  * the attempt has moved on. Bump `version` when the shape changes incompatibly.
  */
 function outcomeSchema() {
-  const count = z.number().int().nonnegative();
+  const count = z.number().check(z.int(), z.nonnegative());
   return z.object({
     version: z.literal(1),
     /** When the workflow decided; also the events' time. */
@@ -40,7 +40,7 @@ function outcomeSchema() {
     /** The attempt's status after this revision (equal to `fromStatus` unless applied). */
     toStatus: z.enum(ATTEMPT_STATUSES),
     /** Who the status update is attributed to: the staff reviewer, or null. */
-    attributedTo: z.string().nullable(),
+    attributedTo: z.nullable(z.string()),
     /** The attempt fields the events carry, as they were when the revision was processed. */
     attempt: z.object({
       attemptId: count,

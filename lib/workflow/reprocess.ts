@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type CursorCodec, refusedCursor } from '../cursor.js';
 import { ReprocessIncomplete } from '../errors.js';
 import { parseWith } from '../validation.js';
@@ -23,21 +23,26 @@ export const reprocessRequestSchema = z
   .object({
     from: isoTime,
     to: isoTime,
-    republish: z.boolean().optional().default(false),
-    cursor: z.string().min(1).max(2048).nullable().optional().default(null),
+    republish: z._default(z.optional(z.boolean()), false),
+    cursor: z._default(
+      z.optional(z.nullable(z.string().check(z.minLength(1), z.maxLength(2048)))),
+      null,
+    ),
   })
-  .superRefine((request, ctx) => {
-    const span = Date.parse(request.to) - Date.parse(request.from);
-    if (span <= 0) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be later than from' });
-    } else if (span > MAX_REPROCESS_DAYS * DAY_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['to'],
-        message: `must be at most ${MAX_REPROCESS_DAYS} days after from`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((request, ctx) => {
+      const span = Date.parse(request.to) - Date.parse(request.from);
+      if (span <= 0) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be later than from' });
+      } else if (span > MAX_REPROCESS_DAYS * DAY_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['to'],
+          message: `must be at most ${MAX_REPROCESS_DAYS} days after from`,
+        });
+      }
+    }),
+  );
 
 /** A cursor is bound to the request it continues: same range, same `republish`. */
 const reprocessCursorSchema = z.object({
@@ -45,9 +50,9 @@ const reprocessCursorSchema = z.object({
   to: z.string(),
   republish: z.boolean(),
   position: z.object({
-    receivedAt: z.string().min(1),
-    attemptCode: z.string().min(1),
-    revision: z.number().int().positive(),
+    receivedAt: z.string().check(z.minLength(1)),
+    attemptCode: z.string().check(z.minLength(1)),
+    revision: z.number().check(z.int(), z.positive()),
   }),
 });
 

@@ -20,42 +20,54 @@ import { reprocessRequestSchema } from '../../lib/workflow/reprocess.js';
 
 // ---- request bodies: the handlers' own schemas ------------------------------------------------
 
-export const VendorReview = vendorReviewSchema.meta({
+// The handlers' schemas are built with `zod/mini`, which has no `.meta()` or `.describe()`; these
+// do what those methods do (register the metadata on a copy), so the document is the same.
+function withMeta<S extends z.core.$ZodType>(schema: S, meta: z.GlobalMeta): S {
+  const copy = z.clone(schema);
+  z.globalRegistry.add(copy, meta);
+  return copy;
+}
+
+function described<S extends z.core.$ZodType>(schema: S, description: string): S {
+  return withMeta(schema, { description });
+}
+
+export const VendorReview = withMeta(vendorReviewSchema, {
   id: 'VendorReview',
   description:
     'The SoftwareSecure "Reviewer Data Transfer" object. Only the fields listed here are read and checked; every other field is kept as received (without `videoReviewLink`, which is only ever stored encrypted).',
 });
 
-export const AttemptRegistration = attemptRegistrationSchema.meta({
+export const AttemptRegistration = withMeta(attemptRegistrationSchema, {
   id: 'AttemptRegistration',
   description:
     "An exam attempt as the LMS registers it with the vendor. `externalId` is the vendor's `ssiRecordLocator`; `externalId`, `user.email`, `startedAt` and `completedAt` may be null or left out.",
 });
 
-export const StaffReview = staffReviewSchema.meta({
+export const StaffReview = withMeta(staffReviewSchema, {
   id: 'StaffReview',
   description:
     'A review recorded by a staff member. `reviewStatus` must be one of `Clean`, `Rules Violation`, `Suspicious`, `Not Reviewed` (checked after the shape, answering `bad_review_status`).',
 });
 
-export const ReprocessRequest = reprocessRequestSchema.meta({
+export const ReprocessRequest = withMeta(reprocessRequestSchema, {
   id: 'ReprocessRequest',
   description:
     'A time range of received review revisions: `from` before `to`, at most 31 days apart, both ISO 8601 with a time and an offset. `cursor` is the `next` of the previous answer for the same range and `republish`.',
 });
 
 /** The staff queue's query parameters, as the handler validates them. */
-export const AttemptQueueQuery = attemptQueueQuerySchema.extend({
-  status: attemptQueueQuerySchema.shape.status.describe(
+const queryShape = attemptQueueQuerySchema.shape;
+export const AttemptQueueQuery = z.object({
+  status: described(
+    queryShape.status,
     'An edX attempt status; `second_review_required` is the staff review queue.',
   ),
-  limit: attemptQueueQuerySchema.shape.limit.describe('Attempts per page, 1 to 100 (50).'),
-  cursor: attemptQueueQuerySchema.shape.cursor.describe(
-    "The previous page's `next`, for the same status.",
-  ),
+  limit: described(queryShape.limit, 'Attempts per page, 1 to 100 (50).'),
+  cursor: described(queryShape.cursor, "The previous page's `next`, for the same status."),
 });
 
-export const AttemptCode = attemptCodeSchema.meta({
+export const AttemptCode = withMeta(attemptCodeSchema, {
   description:
     "The attempt code (edX's attempt code, the `examCode` the vendor echoes back): 1 to 255 printable ASCII characters without spaces.",
   example: '9F3C2A5E-7D41-4B0E-A6C2-31D8E5F07B19',

@@ -123,7 +123,7 @@ class SchemaConverter {
   readonly components: Record<string, JsonObject> = {};
 
   /** The JSON Schema of `schema`, named components hoisted into `components`. */
-  convert(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  convert(schema: z.core.$ZodType, io: 'input' | 'output'): JsonObject {
     const converted = z.toJSONSchema(schema, {
       io,
       override: ({ jsonSchema }) => {
@@ -195,13 +195,12 @@ function parameters(route: RouteSpec, schemas: SchemaConverter): JsonObject[] {
       ...(example !== undefined ? { example } : {}),
     };
   });
-  const query = Object.entries(route.query?.shape ?? {}).map(([name, schema]) => {
-    const zodSchema = schema as z.ZodType;
-    const { description, ...converted } = schemas.convert(zodSchema, 'input');
+  const query = Object.entries(route.query?._zod.def.shape ?? {}).map(([name, schema]) => {
+    const { description, ...converted } = schemas.convert(schema, 'input');
     return {
       name,
       in: 'query',
-      required: !zodSchema.safeParse(undefined).success,
+      required: !z.safeParse(schema, undefined).success,
       ...(description ? { description } : {}),
       schema: converted,
     };

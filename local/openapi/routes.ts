@@ -52,10 +52,10 @@ export interface RouteSpec {
   authorisation: Authorisation;
   /** Answered by the local stack only; not part of the deployed API. */
   localOnly?: boolean;
-  pathParameters?: Record<string, z.ZodType>;
+  pathParameters?: Record<string, z.core.$ZodType>;
   /** Each key of the object is one query parameter. */
-  query?: z.ZodObject;
-  body?: { schema: z.ZodType; description: string; example?: unknown };
+  query?: z.core.$ZodObject;
+  body?: { schema: z.core.$ZodType; description: string; example?: unknown };
   answers: Record<number, AnswerSpec>;
 }
 
