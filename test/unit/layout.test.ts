@@ -83,6 +83,41 @@ describe('the boundary lint rule', () => {
 
     expect(diagnostics.filter((d) => d.category === 'lint/style/noRestrictedImports')).toEqual([]);
   });
+
+  const ZOD = "import * as z from 'zod';\n\nexport const value = z.string();\n";
+  const ZOD_MINI = "import * as z from 'zod/mini';\n\nexport const value = z.string();\n";
+  const NAMED_MINI = "import { z } from 'zod/mini';\n\nexport const value = z.string();\n";
+
+  it.each([
+    ['lib/reviews/planted.ts', ZOD],
+    ['functions/review-callback/planted.ts', ZOD],
+    ['lib/planted.ts', NAMED_MINI],
+  ])(
+    'refuses the zod import of %s that would cost the functions their cold start',
+    async (path, source) => {
+      // Prepare, Act
+      const diagnostics = await lintPlanted(scratch, { [path]: source });
+
+      // Assess
+      expect(diagnostics).toContainEqual(
+        expect.objectContaining({
+          category: 'lint/style/noRestrictedImports',
+          location: expect.objectContaining({ path }),
+        }),
+      );
+    },
+  );
+
+  it.each([
+    ['lib/reviews/planted.ts', ZOD_MINI],
+    ['functions/review-callback/planted.ts', ZOD_MINI],
+    ['lib/events/schemas.ts', ZOD],
+    ['cdk/planted-zod.ts', ZOD],
+  ])('allows the zod import of %s', async (path, source) => {
+    const diagnostics = await lintPlanted(scratch, { [path]: source });
+
+    expect(diagnostics.filter((d) => d.category === 'lint/style/noRestrictedImports')).toEqual([]);
+  });
 });
 
 async function sourceFiles(folder: string): Promise<string[]> {
