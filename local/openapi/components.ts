@@ -3,6 +3,7 @@ import { RAW_DATA_ANSWER_MAX_BYTES } from '../../functions/internal-api/attempt-
 import { attemptCodeSchema, attemptRegistrationSchema } from '../../lib/reviews/attempt.js';
 import { attemptQueueQuerySchema } from '../../lib/reviews/attempt-queue.js';
 import { DISPOSITIONS } from '../../lib/reviews/review.js';
+import { historyQuerySchema } from '../../lib/reviews/review-history.js';
 import { staffReviewSchema } from '../../lib/reviews/staff-review.js';
 import {
   ATTEMPT_STATUSES,
@@ -52,6 +53,13 @@ export const AttemptQueueQuery = attemptQueueQuerySchema.extend({
   limit: attemptQueueQuerySchema.shape.limit.describe('Attempts per page, 1 to 100 (50).'),
   cursor: attemptQueueQuerySchema.shape.cursor.describe(
     "The previous page's `next`, for the same status.",
+  ),
+});
+
+/** The review history's query parameters, as the handler validates them. */
+export const ReviewHistoryQuery = z.object({
+  cursor: historyQuerySchema.shape.cursor.describe(
+    "The previous answer's `next`, for the same attempt.",
   ),
 });
 
@@ -148,6 +156,12 @@ export const ReviewHistory = z
         ),
       }),
     ),
+    next: z
+      .string()
+      .optional()
+      .describe(
+        'Present only when the rest of the history would not fit in this answer (about 5 MB, far more than any ordinary history): pass it as `cursor` for the newer revisions.',
+      ),
   })
   .meta({ id: 'ReviewHistory', description: 'Every revision of the review, oldest first.' });
 
