@@ -17,6 +17,8 @@ export interface RunningStack {
   dynamoDbEndpoint: string;
   dataDir: string;
   readyMs: number;
+  /** The stack's Node process and DynamoDB Local's JVM, for CPU accounting. */
+  processes(): { stack: number[]; engine: number[] };
   call(
     method: string,
     path: string,
@@ -86,6 +88,10 @@ export async function startStack(options: {
     dynamoDbEndpoint: running.dynamoDbEndpoint,
     dataDir,
     readyMs,
+    processes: () => ({
+      stack: running.process.pid === undefined ? [] : [running.process.pid],
+      engine: dynamoDbLocalProcesses(dataDir),
+    }),
     call,
     metrics: async () => {
       const answer = await call('GET', '/local/metrics');

@@ -12,6 +12,7 @@ import {
   vendorPayload,
 } from './fixtures.js';
 import type { LocalMetrics, RunningStack } from './local-stack.js';
+import { type CpuShares, startCpuMeter } from './process-cpu.js';
 import { type Spread, spread } from './stats.js';
 
 /**
@@ -263,6 +264,8 @@ export interface PipelineResult {
     eventsAtLastAnswer: number;
     /** Workflow throughput once the callbacks had stopped (last answer → last event). */
     drainPerSecond: number;
+    /** Where the machine's CPU went from the first callback to the last event. */
+    cpu: CpuShares;
   };
   /** Per review over the timed run (callback and workflow together). */
   perReview: {
@@ -389,6 +392,7 @@ export async function runPipeline(
     );
 
     const before = await settledMetrics(stack);
+    const stopCpuMeter = startCpuMeter(stack.processes());
     const timings: { sent: number; answered: number; status: number }[] = [];
     const rejected: Record<string, number> = {};
     const started = performance.now();
@@ -423,6 +427,7 @@ export async function runPipeline(
       await sleep(50);
       missing = prepared.filter((review) => !tail.seen.has(review.attemptCode)).length;
     }
+    const cpu = stopCpuMeter();
     const after = await settledMetrics(stack);
 
     const accepted = timings.filter((timing) => timing.status === 200).length;
@@ -457,6 +462,7 @@ export async function runPipeline(
         eventsAtLastAnswer,
         drainPerSecond:
           (eventTimes.length - eventsAtLastAnswer) / ((lastEvent - lastAnswer) / 1000),
+        cpu,
       },
       perReview: {
         dynamodb: perReviewDynamo,

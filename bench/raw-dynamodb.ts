@@ -16,6 +16,7 @@ import { REVISION_ITEM_TYPE } from '../lib/store/item-types.js';
 import { newAttemptCode } from './fixtures.js';
 import type { OperationCounts } from './pipeline.js';
 import { pool } from './pipeline.js';
+import { type CpuShares, startCpuMeter } from './process-cpu.js';
 import { type Spread, spread } from './stats.js';
 
 type Item = Record<string, AttributeValue>;
@@ -253,6 +254,8 @@ export interface RawResult {
   elapsedMs: number;
   reviewsPerSecond: number;
   reviewMs: Spread;
+  /** Where the machine's CPU went during the timed replay. */
+  cpu: CpuShares;
   operationMs: Record<string, Spread>;
 }
 
@@ -273,6 +276,8 @@ export async function replayRaw(
     reviews: number;
     warmup: number;
     concurrency: number;
+    /** Whose CPU to account for while the replay is timed (the stack idles meanwhile). */
+    processes: Record<string, number[]>;
     progress: (message: string) => void;
   },
 ): Promise<RawResult> {
@@ -329,9 +334,11 @@ export async function replayRaw(
   };
   // The bench's own SDK client warms up first, as the functions' clients did during their warm-up.
   await pool(warmupCodes, options.concurrency, (code) => replay(code, false));
+  const stopCpuMeter = startCpuMeter(options.processes);
   const started = performance.now();
   await pool(codes, options.concurrency, (code) => replay(code, true));
   const elapsedMs = performance.now() - started;
+  const cpu = stopCpuMeter();
   return {
     reviews: codes.length,
     concurrency: options.concurrency,
@@ -339,6 +346,7 @@ export async function replayRaw(
     elapsedMs,
     reviewsPerSecond: codes.length / (elapsedMs / 1000),
     reviewMs: spread(reviewMs),
+    cpu,
     operationMs: Object.fromEntries(
       [...operationMs].map(([name, values]) => [name, spread(values)]),
     ),

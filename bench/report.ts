@@ -12,6 +12,7 @@ import {
 } from './cost.js';
 import { describe, type GOALS, type GoalResult, type MemoryResult } from './goals.js';
 import { type BurstResult, type PipelineResult, totalRequests } from './pipeline.js';
+import type { CpuShares } from './process-cpu.js';
 import type { RawResult } from './raw-dynamodb.js';
 import type { Spread } from './stats.js';
 
@@ -122,6 +123,21 @@ const LABELS: Record<string, string> = {
   floorFinishReview: 'floor: finish-review',
   serviceSchemasOnly: 'probe: zod + the service schemas',
 };
+
+/** One row of the CPU table: each share per review, and how many of the cores were busy. */
+function cpuRow(label: string, cpu: CpuShares, reviews: number): string[] {
+  const per = (value: number) => `${(value / reviews).toFixed(1)} ms`;
+  const busy = (cpu.byGroup.stack ?? 0) + (cpu.byGroup.engine ?? 0) + cpu.benchMs + cpu.otherMs;
+  return [
+    label,
+    per(cpu.byGroup.stack ?? 0),
+    per(cpu.byGroup.engine ?? 0),
+    per(cpu.benchMs),
+    per(cpu.otherMs),
+    per(cpu.idleMs),
+    (busy / cpu.wallMs).toFixed(2),
+  ];
+}
 
 /** The run's machine and the goals table: what `npm run bench` prints when it is done. */
 export function renderSummary(report: BenchReport): string {
@@ -343,6 +359,17 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('');
   out.push(
     'The goal compares completed reviews per second: callbacks can be accepted faster than the workflow finishes them for a while, but only the completed rate can be sustained.',
+  );
+  out.push('');
+  out.push(
+    "Where the CPU went, per review, in the timed pipeline run (first callback to last event) and the timed raw replay: the stack's Node process (API, functions, proxies, stream runner, bus), DynamoDB Local's JVM, the benchmark (signing, sending, tailing events), and everything else on the machine. The machine has 2 cores: at full use that is 2,000 ms of CPU per second.",
+  );
+  out.push('');
+  out.push(
+    table(
+      ['run', 'stack', 'engine', 'bench', 'other', 'idle', 'cores busy'],
+      [cpuRow('pipeline', run.cpu, pipeline.reviews), cpuRow('raw', raw.cpu, raw.reviews)],
+    ),
   );
   if (run.eventsAtLastAnswer < pipeline.reviews * 0.5) {
     out.push('');

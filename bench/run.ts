@@ -198,6 +198,7 @@ async function main(): Promise<void> {
         reviews: SETTINGS.pipelineReviews,
         warmup: SETTINGS.rawWarmup,
         concurrency: SETTINGS.pipelineConcurrency,
+        processes: stack.processes(),
         progress,
       });
       progress(`raw DynamoDB: ${raw.reviewsPerSecond.toFixed(1)} reviews/s`);

@@ -30,6 +30,12 @@ import { ServiceFunction, type ServiceResources } from './service-function.js';
 import type { DeploymentSettings } from './settings.js';
 import type { StatefulStack } from './stateful-stack.js';
 
+/** Log retention and removal, by stage: the functions' and the API's access log alike. */
+interface LogSettings {
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
 export interface StatelessStackProps extends StackProps {
   settings: DeploymentSettings;
   stateful: StatefulStack;
@@ -91,19 +97,90 @@ export class StatelessStack extends Stack {
     CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { settings, stateful } = props;
     const prod = settings.stage === 'prod';
-    const logs = {
+    const logs: LogSettings = {
       logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.TWO_WEEKS,
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
+
+    this.functions = this.createFunctions(settings, logs);
+    this.reviewCallbackFunction = this.functions.reviewCallback;
+    this.internalApiFunction = this.functions.internalApi;
+    this.finishReviewFunction = this.functions.finishReview;
+    this.reprocessFunction = this.functions.reprocess;
+    this.reconcileFunction = this.functions.reconcile;
+    // What each function may reach is declared in function-access.ts.
+    const resources: ServiceResources = {
+      tables: { attempts: stateful.attemptsTable, reviews: stateful.reviewsTable },
+      secrets: { callbackSecret: stateful.callbackSecret, videoUrlKey: stateful.videoUrlKey },
+      eventBus: stateful.eventBus,
+    };
+    const access = functionAccess(settings);
+    for (const key of Object.keys(this.functions) as FunctionKey[]) {
+      this.functions[key].bindAccess(access[key], resources);
+    }
+
+    this.reconcileSchedule = this.scheduleReconciler(settings);
+    this.streamFailureQueue = this.connectStream(stateful);
+
+    // API: callback and internal routes, WAF, throttling, access logs.
+    const api = new ReviewApi(this, 'Api', {
+      stage: settings.stage,
+      callbackFunction: this.reviewCallbackFunction,
+      internalApiFunction: this.internalApiFunction,
+      reprocessFunction: this.reprocessFunction,
+      throttlingRateLimit: 100,
+      throttlingBurstLimit: 200,
+      wafRateLimit: settings.wafRateLimit,
+      vendorIpAllowList: settings.vendorIpAllowList,
+      ...logs,
+    });
+    this.restApi = api.restApi;
+    const internalApiInvoke = this.internalApiInvokePolicy(settings.stage);
+    const example = this.exampleSubscription(settings, stateful);
+
+    const callbackResponses = new CallbackResponseMetrics(this, 'CallbackResponses', {
+      accessLogs: api.accessLogs,
+      stage: settings.stage,
+      callbackPath: CALLBACK_PATH,
+    });
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      stage: settings.stage,
+      functions: this.functions,
+      callbackResponses,
+      webAcl: { name: api.webAclName, rules: api.wafRules },
+      streamConsumer: this.finishReviewFunction,
+      deadLetterQueues: {
+        streamFailures: this.streamFailureQueue,
+        supportNotificationDlq: example.deadLetterQueue,
+      },
+      apiStage: this.restApi.deploymentStage,
+      alarmEmail: settings.alarmEmail,
+    });
+
+    this.addOutputs(internalApiInvoke, example.queue);
+  }
+
+  /** The five functions, with the settings each reads from its environment. */
+  private createFunctions(
+    settings: DeploymentSettings,
+    logs: LogSettings,
+  ): Record<FunctionKey, ServiceFunction> {
     const flag = (value: boolean) => (value ? 'true' : 'false');
     const common = {
       logLevel: settings.logLevel,
       metricsNamespace: metricsNamespace(settings.stage),
       ...logs,
     };
+    // The stream consumer and both operations run the workflow, so they share its settings.
+    const workflowSettings = (fn: ServiceFunction) => {
+      fn.addEnvironment('EVENT_SOURCE', settings.eventSource);
+      fn.addEnvironment(
+        'REQUIRE_FAILURE_SECOND_REVIEWS',
+        flag(settings.requireFailureSecondReviews),
+      );
+    };
 
-    // Functions: settings from CDK context; what each may reach is declared in function-access.ts.
-    this.reviewCallbackFunction = new ServiceFunction(this, 'ReviewCallbackFunction', {
+    const reviewCallback = new ServiceFunction(this, 'ReviewCallbackFunction', {
       entry: 'reviewCallback',
       description: `POST ${CALLBACK_PATH}/ (vendor review callback)`,
       memorySize: 512,
@@ -112,43 +189,32 @@ export class StatelessStack extends Stack {
       reservedConcurrentExecutions: settings.callbackReservedConcurrency,
       ...common,
     });
-    const callback = this.reviewCallbackFunction;
-    callback.addEnvironment('ALLOW_REVIEW_UPDATES', flag(settings.allowReviewUpdates));
-    callback.addEnvironment('ALLOW_CALLBACK_SIMULATION', flag(settings.allowCallbackSimulation));
-    callback.addEnvironment('CALLBACK_AUTH', settings.callbackAuth);
+    reviewCallback.addEnvironment('ALLOW_REVIEW_UPDATES', flag(settings.allowReviewUpdates));
+    reviewCallback.addEnvironment(
+      'ALLOW_CALLBACK_SIMULATION',
+      flag(settings.allowCallbackSimulation),
+    );
+    reviewCallback.addEnvironment('CALLBACK_AUTH', settings.callbackAuth);
 
-    this.internalApiFunction = new ServiceFunction(this, 'InternalApiFunction', {
+    const internalApi = new ServiceFunction(this, 'InternalApiFunction', {
       entry: 'internalApi',
       description: '/internal/attempts/* (LMS and staff API)',
       memorySize: 512,
       timeout: Duration.seconds(10),
       ...common,
     });
-    this.internalApiFunction.addEnvironment('VIDEO_LINK_HTML5', flag(settings.videoLinkHtml5));
+    internalApi.addEnvironment('VIDEO_LINK_HTML5', flag(settings.videoLinkHtml5));
 
-    this.finishReviewFunction = new ServiceFunction(this, 'FinishReviewFunction', {
+    const finishReview = new ServiceFunction(this, 'FinishReviewFunction', {
       entry: 'finishReview',
       description: 'Applies each new review revision to its attempt and publishes the events',
       memorySize: 512,
       timeout: Duration.seconds(60),
       ...common,
     });
-    const workflow = this.finishReviewFunction;
-    workflow.addEnvironment('EVENT_SOURCE', settings.eventSource);
-    workflow.addEnvironment(
-      'REQUIRE_FAILURE_SECOND_REVIEWS',
-      flag(settings.requireFailureSecondReviews),
-    );
+    workflowSettings(finishReview);
 
-    // Operations: both run the workflow exactly as the stream consumer does, with its settings.
-    const workflowSettings = (fn: ServiceFunction) => {
-      fn.addEnvironment('EVENT_SOURCE', settings.eventSource);
-      fn.addEnvironment(
-        'REQUIRE_FAILURE_SECOND_REVIEWS',
-        flag(settings.requireFailureSecondReviews),
-      );
-    };
-    this.reprocessFunction = new ServiceFunction(this, 'ReprocessFunction', {
+    const reprocess = new ServiceFunction(this, 'ReprocessFunction', {
       entry: 'reprocess',
       description: 'POST /internal/reviews/reprocess (applies or republishes a time range)',
       memorySize: 512,
@@ -156,9 +222,9 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(28),
       ...common,
     });
-    workflowSettings(this.reprocessFunction);
+    workflowSettings(reprocess);
 
-    this.reconcileFunction = new ServiceFunction(this, 'ReconcileFunction', {
+    const reconcile = new ServiceFunction(this, 'ReconcileFunction', {
       entry: 'reconcile',
       description: 'Applies review revisions the stream left without an outcome (scheduled)',
       memorySize: 512,
@@ -167,9 +233,15 @@ export class StatelessStack extends Stack {
       reservedConcurrentExecutions: 1,
       ...common,
     });
+    workflowSettings(reconcile);
+    reconcile.addEnvironment('RECONCILE_AFTER_SECONDS', String(settings.reconcileAfterSeconds));
+
+    return { reviewCallback, internalApi, finishReview, reprocess, reconcile };
+  }
+
+  /** EventBridge Scheduler runs the reconciler every RECONCILE_INTERVAL_SECONDS, never retrying. */
+  private scheduleReconciler(settings: DeploymentSettings): Schedule {
     const reconciler = this.reconcileFunction;
-    workflowSettings(reconciler);
-    reconciler.addEnvironment('RECONCILE_AFTER_SECONDS', String(settings.reconcileAfterSeconds));
     // A failed or missed run is not retried: the next scheduled run looks again anyway, and the
     // revisions it failed on stay in the pending index.
     reconciler.configureAsyncInvoke({ retryAttempts: 0 });
@@ -184,7 +256,7 @@ export class StatelessStack extends Stack {
       }),
       description: 'Lets EventBridge Scheduler invoke the reconciler',
     });
-    this.reconcileSchedule = new Schedule(this, 'ReconcileSchedule', {
+    const schedule = new Schedule(this, 'ReconcileSchedule', {
       description: 'Runs the reconciler every RECONCILE_INTERVAL_SECONDS',
       schedule: ScheduleExpression.rate(Duration.seconds(settings.reconcileIntervalSeconds)),
       target: new LambdaInvoke(reconciler, {
@@ -198,32 +270,20 @@ export class StatelessStack extends Stack {
       reason:
         'lambda:InvokeFunction on the reconciler and its versions (the :* suffix), which the scheduler target grants together; nothing else.',
     });
+    return schedule;
+  }
 
-    this.functions = {
-      reviewCallback: this.reviewCallbackFunction,
-      internalApi: this.internalApiFunction,
-      finishReview: this.finishReviewFunction,
-      reprocess: this.reprocessFunction,
-      reconcile: this.reconcileFunction,
-    };
-    const resources: ServiceResources = {
-      tables: { attempts: stateful.attemptsTable, reviews: stateful.reviewsTable },
-      secrets: { callbackSecret: stateful.callbackSecret, videoUrlKey: stateful.videoUrlKey },
-      eventBus: stateful.eventBus,
-    };
-    const access = functionAccess(settings);
-    for (const key of Object.keys(this.functions) as FunctionKey[]) {
-      this.functions[key].bindAccess(access[key], resources);
-    }
-
-    // Stream → workflow. SQS as the on-failure destination: it receives the shard and sequence
-    // range of a batch that exhausted its retries; the revisions themselves stay in the reviews
-    // table, so nothing is copied out of it, and queue depth is a plain alarm.
-    this.streamFailureQueue = this.deadLetterQueue('StreamFailureQueue');
+  /**
+   * Stream → workflow. SQS as the on-failure destination: it receives the shard and sequence
+   * range of a batch that exhausted its retries; the revisions themselves stay in the reviews
+   * table, so nothing is copied out of it, and queue depth is a plain alarm.
+   */
+  private connectStream(stateful: StatefulStack): Queue {
+    const failures = this.deadLetterQueue('StreamFailureQueue');
     for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-      Validations.of(this.streamFailureQueue).acknowledge({ id, reason: DEAD_LETTER_QUEUE_REASON });
+      Validations.of(failures).acknowledge({ id, reason: DEAD_LETTER_QUEUE_REASON });
     }
-    workflow.addEventSource(
+    this.finishReviewFunction.addEventSource(
       new DynamoEventSource(stateful.reviewsTable, {
         // TRIM_HORIZON: revisions written before the mapping existed (or while it was disabled)
         // are still processed.
@@ -241,56 +301,51 @@ export class StatelessStack extends Stack {
         maxRecordAge: Duration.hours(6),
         reportBatchItemFailures: true,
         filters: [NEW_REVISION_FILTER],
-        onFailure: new SqsDlq(this.streamFailureQueue),
+        onFailure: new SqsDlq(failures),
       }),
     );
+    return failures;
+  }
 
-    // API: callback and internal routes, WAF, throttling, access logs.
-    const api = new ReviewApi(this, 'Api', {
-      stage: settings.stage,
-      callbackFunction: this.reviewCallbackFunction,
-      internalApiFunction: this.internalApiFunction,
-      reprocessFunction: this.reprocessFunction,
-      throttlingRateLimit: 100,
-      throttlingBurstLimit: 200,
-      wafRateLimit: settings.wafRateLimit,
-      vendorIpAllowList: settings.vendorIpAllowList,
-      ...logs,
-    });
-    this.restApi = api.restApi;
-
-    // The policy an LMS or staff role attaches to call the internal API.
-    const internalApiInvoke = new ManagedPolicy(this, 'InternalApiInvokePolicy', {
+  /** The policy an LMS or staff role attaches to call the internal API. */
+  private internalApiInvokePolicy(stage: string): ManagedPolicy {
+    const policy = new ManagedPolicy(this, 'InternalApiInvokePolicy', {
       description: 'Allows calling the proctoring-reviews internal API (/internal/*)',
       statements: [
         new PolicyStatement({
           actions: ['execute-api:Invoke'],
-          resources: [this.restApi.arnForExecuteApi('*', '/internal/*', settings.stage)],
+          resources: [this.restApi.arnForExecuteApi('*', '/internal/*', stage)],
         }),
       ],
     });
-    Validations.of(internalApiInvoke).acknowledge({
+    Validations.of(policy).acknowledge({
       // cdk-nag names the finding after the resource ARN, with tokens as <LogicalId>.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.getLogicalId(
         this.restApi.node.defaultChild as CfnResource,
-      )}>/${settings.stage}/*/internal/*]`,
+      )}>/${stage}/*/internal/*]`,
       reason:
         'Scoped to this API, this stage and the /internal/ routes; the wildcards cover every method and attempt code there.',
     });
+    return policy;
+  }
 
-    // Analysts: an example subscription, a rule with an SQS target and a dead-letter queue.
-    const exampleDlq = this.deadLetterQueue('SupportNotificationDeadLetterQueue');
-    Validations.of(exampleDlq).acknowledge({
+  /** Analysts: an example subscription, a rule with an SQS target and a dead-letter queue. */
+  private exampleSubscription(
+    settings: DeploymentSettings,
+    stateful: StatefulStack,
+  ): { queue: Queue; deadLetterQueue: Queue } {
+    const deadLetterQueue = this.deadLetterQueue('SupportNotificationDeadLetterQueue');
+    Validations.of(deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
       reason: DEAD_LETTER_QUEUE_REASON,
     });
-    const exampleQueue = new Queue(this, 'SupportNotificationQueue', {
+    const queue = new Queue(this, 'SupportNotificationQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       // Events a consumer fails to handle land beside the ones EventBridge failed to deliver:
       // both are the event JSON.
-      deadLetterQueue: { queue: exampleDlq, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
     });
     new Rule(this, 'SupportNotificationRule', {
       eventBus: stateful.eventBus,
@@ -300,33 +355,18 @@ export class StatelessStack extends Stack {
         detailType: ['support_notification_requested'],
       },
       targets: [
-        new SqsQueue(exampleQueue, {
-          deadLetterQueue: exampleDlq,
+        new SqsQueue(queue, {
+          deadLetterQueue,
           retryAttempts: 10,
           maxEventAge: Duration.hours(24),
         }),
       ],
     });
+    return { queue, deadLetterQueue };
+  }
 
-    const callbackResponses = new CallbackResponseMetrics(this, 'CallbackResponses', {
-      accessLogs: api.accessLogs,
-      stage: settings.stage,
-      callbackPath: CALLBACK_PATH,
-    });
-    this.alarms = new ServiceAlarms(this, 'Alarms', {
-      stage: settings.stage,
-      functions: this.functions,
-      callbackResponses,
-      webAcl: { name: api.webAclName, rules: api.wafRules },
-      streamConsumer: this.finishReviewFunction,
-      deadLetterQueues: {
-        streamFailures: this.streamFailureQueue,
-        supportNotificationDlq: exampleDlq,
-      },
-      apiStage: this.restApi.deploymentStage,
-      alarmEmail: settings.alarmEmail,
-    });
-
+  /** What the deploying team hands on: URLs, the invoke policy, the queues and the alarm topic. */
+  private addOutputs(internalApiInvoke: ManagedPolicy, exampleQueue: Queue): void {
     new CfnOutput(this, 'ApiUrl', {
       value: this.restApi.url,
       description: 'Base URL of the API stage',

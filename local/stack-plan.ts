@@ -4,6 +4,7 @@ import {
   type DeploymentSettings,
   FUNCTION_ENTRIES,
   type FunctionKey,
+  type StatelessStack,
 } from '../cdk/stacks.js';
 import type { EventRule } from './event-bus/server.js';
 import { type CloudFormationTemplate, type TableDefinition, tableDefinitions } from './template.js';
@@ -185,24 +186,18 @@ function integratedFunction(uri: unknown): string | undefined {
   return /"Fn::GetAtt":\["([^"]+)","Arn"\]/.exec(text)?.[1];
 }
 
-export function planFromStacks(settings: DeploymentSettings): LocalPlan {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const { stateful, stateless } = createStacks(app, settings);
-  const assembly = app.synth();
-  const load = (stack: Stack): SynthesizedStack => {
-    const template = assembly.getStackArtifact(stack.artifactId).template as Template;
-    return { template, resources: template.Resources ?? {} };
-  };
-  const statefulTemplate = load(stateful);
-  const statelessTemplate = load(stateless);
-  const resolver = new Resolver([statefulTemplate, statelessTemplate]);
-
+/** Each function of the template, with its settings resolved, and its key by logical id. */
+function functionsOf(
+  stateless: StatelessStack,
+  template: SynthesizedStack,
+  resolver: Resolver,
+): { functions: Record<FunctionKey, LocalFunction>; keyByLogicalId: Map<string, FunctionKey> } {
   const keyByLogicalId = new Map<string, FunctionKey>();
   const functions = {} as Record<FunctionKey, LocalFunction>;
   for (const key of Object.keys(FUNCTION_ENTRIES) as FunctionKey[]) {
     const logicalId = logicalIdOf(stateless, stateless.functions[key]);
     keyByLogicalId.set(logicalId, key);
-    const properties = statelessTemplate.resources[logicalId]?.Properties ?? {};
+    const properties = template.resources[logicalId]?.Properties ?? {};
     const variables = ((properties.Environment ?? {}) as { Variables?: Record<string, unknown> })
       .Variables;
     const reserved = properties.ReservedConcurrentExecutions;
@@ -215,12 +210,105 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
       environment: Object.fromEntries(
         Object.entries(variables ?? {}).map(([name, value]) => [
           name,
-          resolver.environmentValue(value, statelessTemplate),
+          resolver.environmentValue(value, template),
         ]),
       ),
       reservedConcurrency: typeof reserved === 'number' ? reserved : undefined,
     };
   }
+  return { functions, keyByLogicalId };
+}
+
+/** What the template wires to the functions, besides the tables. */
+type Wiring = Pick<LocalPlan, 'buses' | 'rules' | 'streamMappings' | 'routes' | 'schedules'>;
+
+/** Adds what one resource of a template wires (a bus, a rule, a mapping, a schedule, a route). */
+function readWiring(
+  wiring: Wiring,
+  logicalId: string,
+  resource: Resources[string],
+  context: {
+    stack: SynthesizedStack;
+    paths: Map<string, string>;
+    resolver: Resolver;
+    functionKey: (logicalId: string | undefined, what: string) => FunctionKey;
+  },
+): void {
+  const properties = resource.Properties ?? {};
+  switch (resource.Type) {
+    case 'AWS::Events::EventBus':
+      wiring.buses.push(busName(logicalId, resource));
+      break;
+    case 'AWS::Events::Rule': {
+      const bus = context.resolver.environmentValue(
+        properties.EventBusName ?? 'default',
+        context.stack,
+      );
+      if (typeof bus !== 'string') throw new LocalPlanError(`Rule ${logicalId} has no bus`);
+      wiring.rules.push({
+        name: ruleName(logicalId, resource),
+        eventBusName: bus,
+        pattern: properties.EventPattern,
+      });
+      break;
+    }
+    case 'AWS::Lambda::EventSourceMapping': {
+      const source = context.resolver.target(properties.EventSourceArn, context.stack);
+      if (source?.attribute !== 'StreamArn') {
+        throw new LocalPlanError(
+          `Event source mapping ${logicalId} does not read a DynamoDB stream`,
+        );
+      }
+      const fn = context.resolver.target(properties.FunctionName, context.stack);
+      wiring.streamMappings.push({
+        functionKey: context.functionKey(fn?.logicalId, `Event source mapping ${logicalId}`),
+        tableName: source.logicalId,
+        properties,
+      });
+      break;
+    }
+    case 'AWS::Scheduler::Schedule': {
+      const target = properties.Target as { Arn?: unknown } | undefined;
+      const fn = context.resolver.target(target?.Arn, context.stack);
+      wiring.schedules.push({
+        functionKey: context.functionKey(fn?.logicalId, `Schedule ${logicalId}`),
+        expression: String(properties.ScheduleExpression),
+      });
+      break;
+    }
+    case 'AWS::ApiGateway::Method': {
+      const resourceId = properties.ResourceId as { Ref?: string } | undefined;
+      const path = resourceId?.Ref ? context.paths.get(resourceId.Ref) : '/';
+      const integration = properties.Integration as { Type?: string; Uri?: unknown } | undefined;
+      if (path === undefined || integration?.Type !== 'AWS_PROXY') break;
+      const key = context.functionKey(
+        integratedFunction(integration.Uri),
+        `API method ${logicalId}`,
+      );
+      const method = String(properties.HttpMethod);
+      const existing = wiring.routes.find(
+        (route) => route.resource === path && route.functionKey === key,
+      );
+      if (existing) existing.methods.push(method);
+      else wiring.routes.push({ resource: path, methods: [method], functionKey: key });
+      break;
+    }
+  }
+}
+
+export function planFromStacks(settings: DeploymentSettings): LocalPlan {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const { stateful, stateless } = createStacks(app, settings);
+  const assembly = app.synth();
+  const load = (stack: Stack): SynthesizedStack => {
+    const template = assembly.getStackArtifact(stack.artifactId).template as Template;
+    return { template, resources: template.Resources ?? {} };
+  };
+  const statefulTemplate = load(stateful);
+  const statelessTemplate = load(stateless);
+  const resolver = new Resolver([statefulTemplate, statelessTemplate]);
+
+  const { functions, keyByLogicalId } = functionsOf(stateless, statelessTemplate, resolver);
   const functionKey = (logicalId: string | undefined, what: string): FunctionKey => {
     const key = logicalId ? keyByLogicalId.get(logicalId) : undefined;
     if (!key)
@@ -229,80 +317,17 @@ export function planFromStacks(settings: DeploymentSettings): LocalPlan {
   };
 
   const all = [statefulTemplate, statelessTemplate];
-  const buses: string[] = [];
-  const rules: EventRule[] = [];
-  const streamMappings: LocalStreamMapping[] = [];
-  const routes: LocalRoute[] = [];
-  const schedules: LocalSchedule[] = [];
+  const wiring: Wiring = { buses: [], rules: [], streamMappings: [], routes: [], schedules: [] };
   for (const stack of all) {
     const paths = resourcePaths(stack.resources);
     for (const [logicalId, resource] of Object.entries(stack.resources)) {
-      const properties = resource.Properties ?? {};
-      switch (resource.Type) {
-        case 'AWS::Events::EventBus':
-          buses.push(busName(logicalId, resource));
-          break;
-        case 'AWS::Events::Rule': {
-          const bus = resolver.environmentValue(properties.EventBusName ?? 'default', stack);
-          if (typeof bus !== 'string') throw new LocalPlanError(`Rule ${logicalId} has no bus`);
-          rules.push({
-            name: ruleName(logicalId, resource),
-            eventBusName: bus,
-            pattern: properties.EventPattern,
-          });
-          break;
-        }
-        case 'AWS::Lambda::EventSourceMapping': {
-          const source = resolver.target(properties.EventSourceArn, stack);
-          if (source?.attribute !== 'StreamArn') {
-            throw new LocalPlanError(
-              `Event source mapping ${logicalId} does not read a DynamoDB stream`,
-            );
-          }
-          const fn = resolver.target(properties.FunctionName, stack);
-          streamMappings.push({
-            functionKey: functionKey(fn?.logicalId, `Event source mapping ${logicalId}`),
-            tableName: source.logicalId,
-            properties,
-          });
-          break;
-        }
-        case 'AWS::Scheduler::Schedule': {
-          const target = properties.Target as { Arn?: unknown } | undefined;
-          const fn = resolver.target(target?.Arn, stack);
-          schedules.push({
-            functionKey: functionKey(fn?.logicalId, `Schedule ${logicalId}`),
-            expression: String(properties.ScheduleExpression),
-          });
-          break;
-        }
-        case 'AWS::ApiGateway::Method': {
-          const resourceId = properties.ResourceId as { Ref?: string } | undefined;
-          const path = resourceId?.Ref ? paths.get(resourceId.Ref) : '/';
-          const integration = properties.Integration as
-            | { Type?: string; Uri?: unknown }
-            | undefined;
-          if (path === undefined || integration?.Type !== 'AWS_PROXY') break;
-          const key = functionKey(integratedFunction(integration.Uri), `API method ${logicalId}`);
-          const method = String(properties.HttpMethod);
-          const existing = routes.find(
-            (route) => route.resource === path && route.functionKey === key,
-          );
-          if (existing) existing.methods.push(method);
-          else routes.push({ resource: path, methods: [method], functionKey: key });
-          break;
-        }
-      }
+      readWiring(wiring, logicalId, resource, { stack, paths, resolver, functionKey });
     }
   }
 
   return {
     tables: all.flatMap((stack) => tableDefinitions(stack.template)),
-    buses,
-    rules,
     functions,
-    routes,
-    streamMappings,
-    schedules,
+    ...wiring,
   };
 }

@@ -291,6 +291,230 @@ function instrumentStreamHandler(
   };
 }
 
+/** Stops what the stack started, in the reverse order; each part adds its own. */
+type Stops = (() => Promise<void>)[];
+
+/** DynamoDB Local, its tables, and the two proxies the functions reach it through. */
+interface Engine {
+  dynamo: DynamoDbLocal;
+  /** For the functions behind the API. */
+  apiProxy: DynamoDbProxy;
+  /** For the stream consumers and scheduled functions, which nobody waits on. */
+  backgroundProxy: DynamoDbProxy;
+  /** Why the engine is gone, once it has exited on its own. */
+  exitReason(): string | null;
+}
+
+async function startEngine(
+  settings: LocalSettings,
+  plan: LocalPlan,
+  faults: Faults,
+  log: Logger,
+  stops: Stops,
+  lifecycle: { stopping(): boolean; onFatal?: (message: string) => void },
+): Promise<Engine> {
+  const dynamo = await startDynamoDbLocal({
+    port: settings.DYNAMODB_PORT,
+    dataDir: join(settings.dataDir, 'dynamodb'),
+  });
+  stops.push(() => dynamo.stop());
+  let exitReason: string | null = null;
+  void dynamo.exited.then(({ code, signal }) => {
+    if (lifecycle.stopping()) return;
+    exitReason = `exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+    log.error('DynamoDB Local exited', { pid: dynamo.process.pid, code, signal });
+    lifecycle.onFatal?.(
+      `DynamoDB Local (pid ${dynamo.process.pid}) ${exitReason}; the local stack cannot work without it and stops. Its data is kept in ${join(settings.dataDir, 'dynamodb')}: npm start again to resume.`,
+    );
+  });
+  await ensureTables(dynamo.endpoint, plan);
+  // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
+  // one for the functions behind the API, one for the background ones, taking turns.
+  const gate = new EngineGate(ENGINE_REQUESTS_IN_FLIGHT);
+  const proxyFor = async (lane: 'api' | 'background') => {
+    const proxy = await startDynamoDbProxy({
+      target: dynamo.endpoint,
+      throttle: faults.dynamoDbThrottle,
+      random: faults.random,
+      gate: { gate, lane },
+    });
+    stops.push(() => proxy.stop());
+    return proxy;
+  };
+  const apiProxy = await proxyFor('api');
+  const backgroundProxy = await proxyFor('background');
+  return { dynamo, apiProxy, backgroundProxy, exitReason: () => exitReason };
+}
+
+/** One pool of instances per function, warmed, each at the function's template concurrency. */
+async function startFunctions(
+  plan: LocalPlan,
+  engine: Engine,
+  bus: LocalEventBus,
+  secrets: LocalSecrets,
+): Promise<Map<FunctionKey, FunctionPool<unknown, unknown>>> {
+  // Nobody waits on the stream consumers or the scheduled functions: the background lane.
+  const background = new Set([
+    ...plan.streamMappings.map((mapping) => mapping.functionKey),
+    ...plan.schedules.map((schedule) => schedule.functionKey),
+  ]);
+  const environment = (key: FunctionKey) => ({
+    DYNAMODB_ENDPOINT: (background.has(key) ? engine.backgroundProxy : engine.apiProxy).endpoint,
+    EVENTBRIDGE_ENDPOINT: bus.endpoint,
+  });
+  const pools = new Map<FunctionKey, FunctionPool<unknown, unknown>>();
+  for (const fn of Object.values(plan.functions)) {
+    const pool = functionPool<unknown, unknown>({
+      name: fn.key,
+      concurrency: fn.reservedConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY,
+      timeoutMs: fn.timeoutSeconds * 1000,
+      start: (instance) => loadHandler(fn, environment(fn.key), secrets, instance),
+    });
+    await pool.warm();
+    pools.set(fn.key, pool);
+  }
+  return pools;
+}
+
+/** What invokes a function: its pool, as the handler type its trigger expects. */
+type Invoker = <H>(key: FunctionKey) => H;
+
+/** A runner per stream mapping of the template, delivering to its function's pool. */
+async function startStreams(
+  plan: LocalPlan,
+  invoker: Invoker,
+  engine: Engine,
+  faults: Faults,
+  settings: LocalSettings,
+  log: Logger,
+  stops: Stops,
+): Promise<{ runners: StreamRunner[]; watch: StreamsWatch; counters: LocalMetrics['stream'] }> {
+  const counters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
+  const watch = new StreamsWatch();
+  const client = new DynamoDBStreamsClient({
+    ...endpointConfig(engine.dynamo.endpoint),
+    maxAttempts: 3,
+  });
+  stops.push(async () => {
+    watch.stopped = true;
+    client.destroy();
+  });
+  const streams = watch.wrap({
+    describeStream: (input) => client.send(new DescribeStreamCommand(input)),
+    getShardIterator: (input) => client.send(new GetShardIteratorCommand(input)),
+    getRecords: (input) => client.send(new GetRecordsCommand(input)),
+  });
+  const runners: StreamRunner[] = [];
+  for (const mapping of plan.streamMappings) {
+    const runner = await startStreamRunner({
+      streams,
+      dynamoDbEndpoint: engine.dynamo.endpoint,
+      tableName: mapping.tableName,
+      partitionKey: plan.tables
+        .find((table) => table.logicalId === mapping.tableName)
+        ?.keySchema.find((key) => key.KeyType === 'HASH')?.AttributeName,
+      mapping: mappingFromTemplate(mapping.properties),
+      handler: instrumentStreamHandler(
+        invoker<StreamHandler>(mapping.functionKey),
+        faults,
+        counters,
+      ),
+      dataDir: settings.dataDir,
+      region: REGION,
+      functionName: plan.functions[mapping.functionKey].logicalId,
+      name: `${mapping.functionKey}-${mapping.tableName}`,
+      log,
+    });
+    runners.push(runner);
+    stops.push(async () => {
+      watch.stopped = true;
+      await runner.stop();
+    });
+  }
+  return { runners, watch, counters };
+}
+
+/**
+ * A timer per schedule of the template. Deployed schedules run every RECONCILE_INTERVAL_SECONDS
+ * in whole minutes; the local timer takes the setting as it is, so a test or a demo can run the
+ * reconciler every second.
+ */
+function startSchedules(
+  plan: LocalPlan,
+  invoker: Invoker,
+  settings: LocalSettings,
+  log: Logger,
+  stops: Stops,
+): Map<string, () => ScheduleStats> {
+  const timers = new Map<string, () => ScheduleStats>();
+  for (const schedule of plan.schedules) {
+    const fn = plan.functions[schedule.functionKey];
+    const timer = startScheduleTimer({
+      functionName: fn.logicalId,
+      handler: invoker<ScheduledHandler>(schedule.functionKey),
+      intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000,
+      timeoutMs: fn.timeoutSeconds * 1000,
+      log,
+    });
+    timers.set(schedule.functionKey, timer.stats);
+    stops.push(() => timer.stop());
+  }
+  return timers;
+}
+
+/** Each part's problem, or null: the engine and the bus answer, the streams are being read. */
+async function checkHealth(
+  engine: Engine,
+  bus: LocalEventBus,
+  streams: StreamsWatch,
+): Promise<HealthReport> {
+  const exited = engine.exitReason();
+  const [engineProblem, busProblem] = await Promise.all([
+    exited ? Promise.resolve(exited) : probeHttp(engine.dynamo.endpoint),
+    probeHttp(bus.endpoint),
+  ]);
+  return healthReport({ engine: engineProblem, stream: streams.problem(), bus: busProblem });
+}
+
+/**
+ * The API Gateway stand-in: the template's routes, each to its function's pool, plus the local
+ * stack's own `/health`, `/openapi.json` and `/local/metrics`.
+ */
+async function startApi(
+  plan: LocalPlan,
+  invoker: Invoker,
+  settings: LocalSettings,
+  own: { health: () => Promise<HealthReport>; metrics: () => LocalMetrics },
+): Promise<LocalApi> {
+  const routes: ApiRoute[] = plan.routes.map((route) => ({
+    resource: route.resource,
+    methods: route.methods,
+    functionName: plan.functions[route.functionKey].logicalId,
+    handler: invoker<ProxyHandler>(route.functionKey),
+  }));
+  return startLocalApi({
+    routes,
+    port: settings.PORT,
+    extraRoutes: {
+      '/health': async () => {
+        const report = await own.health();
+        return { status: report.status === 'ok' ? 200 : 503, body: report };
+      },
+      // The committed description of the routes (`npm run openapi` writes it).
+      '/openapi.json': async () => ({
+        status: 200,
+        body: JSON.parse(await readFile(join(REPOSITORY_ROOT, 'docs/openapi.json'), 'utf8')),
+      }),
+      '/local/metrics': async () => ({ status: 200, body: own.metrics() }),
+    },
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') {
+      throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
+    }
+    throw error;
+  });
+}
+
 export async function startLocalStack(
   settings: LocalSettings,
   log: Logger,
@@ -314,7 +538,7 @@ export async function startLocalStack(
   const lock = await lockDataDir(settings.dataDir);
 
   let stopping = false;
-  const stops: (() => Promise<void>)[] = [() => lock.release()];
+  const stops: Stops = [() => lock.release()];
   const stopAll = async () => {
     stopping = true;
     for (const stop of stops.splice(0).reverse()) {
@@ -323,44 +547,10 @@ export async function startLocalStack(
   };
 
   try {
-    const dynamo: DynamoDbLocal = await startDynamoDbLocal({
-      port: settings.DYNAMODB_PORT,
-      dataDir: join(settings.dataDir, 'dynamodb'),
+    const engine = await startEngine(settings, plan, faults, log, stops, {
+      stopping: () => stopping,
+      ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     });
-    stops.push(() => dynamo.stop());
-    let engineExit: string | null = null;
-    void dynamo.exited.then(({ code, signal }) => {
-      if (stopping) return;
-      engineExit = `exited (${signal ? `signal ${signal}` : `code ${code}`})`;
-      log.error('DynamoDB Local exited', { pid: dynamo.process.pid, code, signal });
-      options.onFatal?.(
-        `DynamoDB Local (pid ${dynamo.process.pid}) ${engineExit}; the local stack cannot work without it and stops. Its data is kept in ${join(settings.dataDir, 'dynamodb')}: npm start again to resume.`,
-      );
-    });
-    await ensureTables(dynamo.endpoint, plan);
-    // The functions reach the engine through counting (and, with FAULTS, throttling) proxies:
-    // one for the functions behind the API, one for the background ones, taking turns.
-    const gate = new EngineGate(ENGINE_REQUESTS_IN_FLIGHT);
-    const proxy: DynamoDbProxy = await startDynamoDbProxy({
-      target: dynamo.endpoint,
-      throttle: faults.dynamoDbThrottle,
-      random: faults.random,
-      gate: { gate, lane: 'api' },
-    });
-    stops.push(() => proxy.stop());
-    const streamProxy: DynamoDbProxy = await startDynamoDbProxy({
-      target: dynamo.endpoint,
-      throttle: faults.dynamoDbThrottle,
-      random: faults.random,
-      gate: { gate, lane: 'background' },
-    });
-    stops.push(() => streamProxy.stop());
-    // Nobody waits on the stream consumers or the scheduled functions: the background lane.
-    const background = new Set([
-      ...plan.streamMappings.map((mapping) => mapping.functionKey),
-      ...plan.schedules.map((schedule) => schedule.functionKey),
-    ]);
-
     const bus: LocalEventBus = await startEventBus({
       dataDir: settings.dataDir,
       buses: plan.buses,
@@ -373,139 +563,26 @@ export async function startLocalStack(
 
     // Lambda always has a region in its environment, and the SDK reads it at the first request.
     process.env.AWS_REGION ??= REGION;
-    const common = {
-      DYNAMODB_ENDPOINT: proxy.endpoint,
-      EVENTBRIDGE_ENDPOINT: bus.endpoint,
-    };
-    const secrets: LocalSecrets = {
+    const pools = await startFunctions(plan, engine, bus, {
       CALLBACK_SECRET: settings.CALLBACK_SECRET.join(','),
       VIDEO_URL_KEY: await videoUrlKey(settings),
-    };
-    const pools = new Map<FunctionKey, FunctionPool<unknown, unknown>>();
-    for (const fn of Object.values(plan.functions)) {
-      const pool = functionPool<unknown, unknown>({
-        name: fn.key,
-        concurrency: fn.reservedConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY,
-        timeoutMs: fn.timeoutSeconds * 1000,
-        start: (instance) =>
-          loadHandler(
-            fn,
-            background.has(fn.key)
-              ? { ...common, DYNAMODB_ENDPOINT: streamProxy.endpoint }
-              : common,
-            secrets,
-            instance,
-          ),
-      });
-      await pool.warm();
-      pools.set(fn.key, pool);
-    }
-    const invoker = <H>(key: FunctionKey) =>
+    });
+    const invoker: Invoker = <H>(key: FunctionKey) =>
       (pools.get(key) as FunctionPool<unknown, unknown>).invoke as H;
-
-    const streamCounters: LocalMetrics['stream'] = { invocations: 0, records: 0 };
-    const streamsWatch = new StreamsWatch();
-    const streamsClient = new DynamoDBStreamsClient({
-      ...endpointConfig(dynamo.endpoint),
-      maxAttempts: 3,
-    });
-    stops.push(async () => {
-      streamsWatch.stopped = true;
-      streamsClient.destroy();
-    });
-    const streams = streamsWatch.wrap({
-      describeStream: (input) => streamsClient.send(new DescribeStreamCommand(input)),
-      getShardIterator: (input) => streamsClient.send(new GetShardIteratorCommand(input)),
-      getRecords: (input) => streamsClient.send(new GetRecordsCommand(input)),
-    });
-    const streamRunners: StreamRunner[] = [];
-    for (const mapping of plan.streamMappings) {
-      const runner: StreamRunner = await startStreamRunner({
-        streams,
-        dynamoDbEndpoint: dynamo.endpoint,
-        tableName: mapping.tableName,
-        partitionKey: plan.tables
-          .find((table) => table.logicalId === mapping.tableName)
-          ?.keySchema.find((key) => key.KeyType === 'HASH')?.AttributeName,
-        mapping: mappingFromTemplate(mapping.properties),
-        handler: instrumentStreamHandler(
-          invoker<StreamHandler>(mapping.functionKey),
-          faults,
-          streamCounters,
-        ),
-        dataDir: settings.dataDir,
-        region: REGION,
-        functionName: plan.functions[mapping.functionKey].logicalId,
-        name: `${mapping.functionKey}-${mapping.tableName}`,
-        log,
-      });
-      streamRunners.push(runner);
-      stops.push(async () => {
-        streamsWatch.stopped = true;
-        await runner.stop();
-      });
-    }
-
-    // Deployed schedules run every RECONCILE_INTERVAL_SECONDS in whole minutes; the local timer
-    // takes the setting as it is, so a test or a demo can run the reconciler every second.
-    const timers = new Map<string, () => ScheduleStats>();
-    for (const schedule of plan.schedules) {
-      const fn = plan.functions[schedule.functionKey];
-      const timer = startScheduleTimer({
-        functionName: fn.logicalId,
-        handler: invoker<ScheduledHandler>(schedule.functionKey),
-        intervalMs: settings.RECONCILE_INTERVAL_SECONDS * 1000,
-        timeoutMs: fn.timeoutSeconds * 1000,
-        log,
-      });
-      timers.set(schedule.functionKey, timer.stats);
-      stops.push(() => timer.stop());
-    }
+    const streams = await startStreams(plan, invoker, engine, faults, settings, log, stops);
+    const timers = startSchedules(plan, invoker, settings, log, stops);
 
     const metrics = (): LocalMetrics => ({
-      dynamodb: mergeProxyStats(proxy.stats(), streamProxy.stats()),
+      dynamodb: mergeProxyStats(engine.apiProxy.stats(), engine.backgroundProxy.stats()),
       eventbridge: bus.stats(),
-      stream: { ...streamCounters },
+      stream: { ...streams.counters },
       functions: [...pools.values()].map((pool) => pool.stats()),
       schedules: Object.fromEntries([...timers].map(([key, stats]) => [key, stats()])),
     });
     if (faultsActive(faults)) log.warn('fault injection is on', { faults: settings.FAULTS });
 
-    const health = async (): Promise<HealthReport> => {
-      const [engine, busProblem] = await Promise.all([
-        engineExit ? Promise.resolve(engineExit) : probeHttp(dynamo.endpoint),
-        probeHttp(bus.endpoint),
-      ]);
-      return healthReport({ engine, stream: streamsWatch.problem(), bus: busProblem });
-    };
-
-    const routes: ApiRoute[] = plan.routes.map((route) => ({
-      resource: route.resource,
-      methods: route.methods,
-      functionName: plan.functions[route.functionKey].logicalId,
-      handler: invoker<ProxyHandler>(route.functionKey),
-    }));
-    const api: LocalApi = await startLocalApi({
-      routes,
-      port: settings.PORT,
-      extraRoutes: {
-        '/health': async () => {
-          const report = await health();
-          return { status: report.status === 'ok' ? 200 : 503, body: report };
-        },
-        // The committed description of the routes (`npm run openapi` writes it).
-        '/openapi.json': async () => ({
-          status: 200,
-          body: JSON.parse(await readFile(join(REPOSITORY_ROOT, 'docs/openapi.json'), 'utf8')),
-        }),
-        '/local/metrics': async () => ({ status: 200, body: metrics() }),
-      },
-    }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        throw new ConfigError(`Port ${settings.PORT} is already in use; set PORT to a free port`);
-      }
-      throw error;
-    });
+    const health = () => checkHealth(engine, bus, streams.watch);
+    const api = await startApi(plan, invoker, settings, { health, metrics });
     stops.push(() => api.stop());
     await lock.setUrl(api.url);
 
@@ -513,9 +590,9 @@ export async function startLocalStack(
       url: api.url,
       metrics,
       health,
-      parts: { engine: dynamo, bus, streamRunners },
+      parts: { engine: engine.dynamo, bus, streamRunners: streams.runners },
       dataDir: settings.dataDir,
-      dynamoDbEndpoint: dynamo.endpoint,
+      dynamoDbEndpoint: engine.dynamo.endpoint,
       eventBusEndpoint: bus.endpoint,
       plan,
       stop: stopAll,

@@ -10,6 +10,18 @@ import type { RevisionWithOutcome, StoredRevision } from '../../lib/reviews/revi
  */
 export const RAW_DATA_ANSWER_MAX_BYTES = 256 * 1024;
 
+/**
+ * What one history answer may carry, in bytes of its items as they travel: the body is a JSON
+ * string inside Lambda's answer, where every quote and backslash is escaped again. Lambda returns
+ * at most 6 MB; the rest is left for the envelope and headers. Longer histories are paged.
+ */
+export const HISTORY_ANSWER_MAX_BYTES = 5_000_000;
+
+/** Bytes of `value` as JSON once it is written into Lambda's answer (escaped a second time). */
+export function bytesInAnswer(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(value)), 'utf8') - 2;
+}
+
 export interface OmittedRawData {
   omitted: true;
   bytes: number;

@@ -18,15 +18,20 @@ import {
   registerAttempt,
 } from '../../lib/reviews/attempts.js';
 import type { AttemptStore, ReviewHistoryStore, ReviewStore } from '../../lib/reviews/ports.js';
-import { readReviewHistory, readVideoLink } from '../../lib/reviews/review-history.js';
+import { readReviewHistoryPage, readVideoLink } from '../../lib/reviews/review-history.js';
 import { recordStaffReview } from '../../lib/reviews/staff-review.js';
 import type { VideoUrlCipher } from '../../lib/reviews/video-url.js';
-import { attemptView, historyView } from './attempt-view.js';
+import {
+  attemptView,
+  bytesInAnswer,
+  HISTORY_ANSWER_MAX_BYTES,
+  historyView,
+} from './attempt-view.js';
 
 export interface InternalApiDependencies {
   store: AttemptStore & ReviewStore & ReviewHistoryStore;
   log: Logger;
-  /** Signs and checks the staff queue's paging cursors. */
+  /** Signs and checks the paging cursors of the staff queue and of long review histories. */
   cursors: () => Promise<CursorCodec>;
   /** Decrypts stored video links; undefined when no key is configured. */
   videoUrlCipher: () => Promise<VideoUrlCipher | undefined>;
@@ -97,8 +102,18 @@ export function createInternalApiHandler(deps: InternalApiDependencies) {
     const history = HISTORY_ROUTE.exec(path);
     if (history) {
       only(method, 'GET');
-      const revisions = await readReviewHistory(deps, attemptCodeFrom(event, history));
-      return jsonResponse(200, { items: revisions.map(historyView) });
+      const page = await readReviewHistoryPage(
+        deps,
+        attemptCodeFrom(event, history),
+        event.queryStringParameters,
+        {
+          bytes: HISTORY_ANSWER_MAX_BYTES,
+          // Each item and the comma after it.
+          sizeOf: (revision) => bytesInAnswer(historyView(revision)) + 1,
+        },
+      );
+      const items = page.revisions.map(historyView);
+      return jsonResponse(200, page.next ? { items, next: page.next } : { items });
     }
 
     const video = VIDEO_ROUTE.exec(path);

@@ -1,5 +1,8 @@
+import * as z from 'zod/mini';
+import { type CursorCodec, refusedCursor } from '../cursor.js';
 import { InternalAttemptNotFound, VideoNotAvailable } from '../errors.js';
 import type { Logger } from '../log.js';
+import { parseWith } from '../validation.js';
 import type { AttemptStore, ReviewHistoryStore } from './ports.js';
 import type { RevisionWithOutcome } from './review.js';
 import type { VideoUrlCipher } from './video-url.js';
@@ -17,6 +20,64 @@ export async function readReviewHistory(
   const attempt = await deps.store.getAttempt(attemptCode);
   if (!attempt) throw new InternalAttemptNotFound(attemptCode);
   return deps.store.getReviewHistory(attemptCode);
+}
+
+export const HISTORY_CURSOR_ROUTE = 'GET /internal/attempts/{attemptCode}/reviews';
+
+export const historyQuerySchema = z.object({
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+});
+
+/** What a history cursor carries: the attempt it pages through and the last revision answered. */
+const historyCursorSchema = z.object({
+  attemptCode: z.string(),
+  after: z.int().check(z.gte(1)),
+});
+
+export interface ReviewHistoryPage {
+  revisions: RevisionWithOutcome[];
+  /** Set only when the answer had to stop before the newest revision. */
+  next?: string;
+}
+
+/**
+ * The history as one answer can carry it: oldest first from the cursor's position, as many
+ * revisions as fit in `budget.bytes` by `budget.sizeOf` (always at least one), and a cursor for
+ * the rest. A history of ordinary reviews always fits whole; only many revisions near the body
+ * limit (a vendor re-sending megabyte reviews) are split, instead of an answer too large for
+ * Lambda to return.
+ */
+export async function readReviewHistoryPage(
+  deps: ReviewHistoryDependencies & { cursors: () => Promise<CursorCodec> },
+  attemptCode: string,
+  query: Record<string, string | undefined> | null,
+  budget: { bytes: number; sizeOf: (revision: RevisionWithOutcome) => number },
+): Promise<ReviewHistoryPage> {
+  const { cursor } = parseWith(historyQuerySchema, query ?? {}, 'query');
+  let after = 0;
+  if (cursor !== undefined) {
+    const position = (await deps.cursors()).open(HISTORY_CURSOR_ROUTE, cursor, historyCursorSchema);
+    // A cursor pages through the attempt it was issued for, never another one.
+    if (position.attemptCode !== attemptCode) throw refusedCursor();
+    after = position.after;
+  }
+  const remaining = (await readReviewHistory(deps, attemptCode)).filter(
+    (revision) => revision.revision > after,
+  );
+  const revisions: RevisionWithOutcome[] = [];
+  let bytes = 0;
+  for (const revision of remaining) {
+    bytes += budget.sizeOf(revision);
+    if (revisions.length > 0 && bytes > budget.bytes) break;
+    revisions.push(revision);
+  }
+  const last = revisions.at(-1);
+  if (!last || revisions.length === remaining.length) return { revisions };
+  const next = (await deps.cursors()).seal(HISTORY_CURSOR_ROUTE, {
+    attemptCode,
+    after: last.revision,
+  });
+  return { revisions, next };
 }
 
 export interface VideoLinkDependencies extends ReviewHistoryDependencies {

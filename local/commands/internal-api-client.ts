@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import * as z from 'zod';
 import { type AwsAccess, operatorAccess, signedFetch, stackOutputs } from './aws.js';
 
@@ -29,6 +30,36 @@ export const targetOptionsSchema = z.object({
 });
 
 export type TargetOptions = z.infer<typeof targetOptionsSchema>;
+
+/** The `parseArgs` spelling of the target options, for commands that accept them. */
+const TARGET_FLAGS = {
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  url: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * Reads a command's flags (the target's and its own) and validates them with `schema`; on a bad
+ * or unknown flag it prints the problem and `usage`, and exits with status 2.
+ */
+export function commandArguments<Schema extends z.ZodType>(
+  schema: Schema,
+  flags: ParseArgsConfig['options'],
+  usage: string,
+): z.infer<Schema> {
+  try {
+    const { values } = parseArgs({ options: { ...TARGET_FLAGS, ...flags } });
+    const result = schema.safeParse(values);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new Error(`--${String(issue?.path[0])} ${issue?.message}`);
+    }
+    return result.data;
+  } catch (error) {
+    console.error(`${(error as Error).message}\nusage: ${usage}`);
+    process.exit(2);
+  }
+}
 
 function parsed(status: number, text: string): ApiAnswer {
   let body: unknown = text;

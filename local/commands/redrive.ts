@@ -15,7 +15,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -25,6 +24,7 @@ import * as z from 'zod';
 import { REVISION_ITEM_TYPE } from '../../lib/store/item-types.js';
 import { deleteMessage, receiveMessages } from './aws.js';
 import {
+  commandArguments,
   resolveTarget,
   type Target,
   targetOptionsSchema,
@@ -249,26 +249,11 @@ export async function redriveQueue(
 const argsSchema = targetOptionsSchema.extend({ 'data-dir': z.string().min(1).optional() });
 
 async function main(): Promise<void> {
-  let args: z.infer<typeof argsSchema>;
-  try {
-    const { values } = parseArgs({
-      options: {
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        url: { type: 'string' },
-        'data-dir': { type: 'string' },
-      },
-    });
-    const result = argsSchema.safeParse(values);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new Error(`--${String(issue?.path[0])} ${issue?.message}`);
-    }
-    args = result.data;
-  } catch (error) {
-    console.error(`${(error as Error).message}\nusage: npm run redrive -- [--stage dev|prod]`);
-    process.exit(2);
-  }
+  const args = commandArguments(
+    argsSchema,
+    { 'data-dir': { type: 'string' } },
+    'npm run redrive -- [--stage dev|prod]',
+  );
   const log = (line: string) => console.error(line);
   try {
     const target = await resolveTarget(args);

@@ -11,9 +11,9 @@
  * 100 revisions a call) until the range is done, repeating a page that failed.
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import {
+  commandArguments,
   resolveTarget,
   type Target,
   targetOptionsSchema,
@@ -73,30 +73,11 @@ const argsSchema = targetOptionsSchema.extend({
 });
 
 async function main(): Promise<void> {
-  let args: z.infer<typeof argsSchema>;
-  try {
-    const { values } = parseArgs({
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        republish: { type: 'boolean' },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        url: { type: 'string' },
-      },
-    });
-    const result = argsSchema.safeParse(values);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new Error(`--${String(issue?.path[0])} ${issue?.message}`);
-    }
-    args = result.data;
-  } catch (error) {
-    console.error(
-      `${(error as Error).message}\nusage: npm run reprocess -- --from <time> --to <time> [--republish] [--stage dev|prod]`,
-    );
-    process.exit(2);
-  }
+  const args = commandArguments(
+    argsSchema,
+    { from: { type: 'string' }, to: { type: 'string' }, republish: { type: 'boolean' } },
+    'npm run reprocess -- --from <time> --to <time> [--republish] [--stage dev|prod]',
+  );
   try {
     const target = await resolveTarget(args);
     console.error(`reprocessing [${args.from}, ${args.to}) on ${target.description}`);

@@ -3,6 +3,7 @@ import { RAW_DATA_ANSWER_MAX_BYTES } from '../../functions/internal-api/attempt-
 import { attemptCodeSchema, attemptRegistrationSchema } from '../../lib/reviews/attempt.js';
 import { attemptQueueQuerySchema } from '../../lib/reviews/attempt-queue.js';
 import { DISPOSITIONS } from '../../lib/reviews/review.js';
+import { historyQuerySchema } from '../../lib/reviews/review-history.js';
 import { staffReviewSchema } from '../../lib/reviews/staff-review.js';
 import {
   ATTEMPT_STATUSES,
@@ -65,6 +66,14 @@ export const AttemptQueueQuery = z.object({
   ),
   limit: described(queryShape.limit, 'Attempts per page, 1 to 100 (50).'),
   cursor: described(queryShape.cursor, "The previous page's `next`, for the same status."),
+});
+
+/** The review history's query parameters, as the handler validates them. */
+export const ReviewHistoryQuery = z.object({
+  cursor: described(
+    historyQuerySchema.shape.cursor,
+    "The previous answer's `next`, for the same attempt.",
+  ),
 });
 
 export const AttemptCode = withMeta(attemptCodeSchema, {
@@ -160,6 +169,12 @@ export const ReviewHistory = z
         ),
       }),
     ),
+    next: z
+      .string()
+      .optional()
+      .describe(
+        'Present only when the rest of the history would not fit in this answer (about 5 MB, far more than any ordinary history): pass it as `cursor` for the newer revisions.',
+      ),
   })
   .meta({ id: 'ReviewHistory', description: 'Every revision of the review, oldest first.' });
 

@@ -15,6 +15,7 @@ import {
   ReprocessRequest,
   ReprocessResult,
   ReviewHistory,
+  ReviewHistoryQuery,
   StaffReview,
   StaffReviewRecorded,
   Unhealthy,
@@ -248,12 +249,16 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: 'internal',
     summary: "Read every revision of an attempt's review",
     description:
-      "The whole history of the attempt's review, oldest revision first, each with what the workflow did with it (`outcome`, null until it was processed). An attempt without a review answers an empty list.",
+      "The whole history of the attempt's review, oldest revision first, each with what the workflow did with it (`outcome`, null until it was processed). An attempt without a review answers an empty list. A history too large for one answer (many revisions near the 1 MiB body limit) comes in pages: the answer then carries `next`, to pass as `cursor`.",
     authorisation: 'iam',
     pathParameters: attemptPath,
+    query: ReviewHistoryQuery,
     answers: {
-      200: { description: 'The history.', body: ReviewHistory },
-      400: refused('The attempt code is malformed.', 'malformed_payload'),
+      200: { description: 'The history, or its oldest part and `next`.', body: ReviewHistory },
+      400: refused(
+        'The attempt code is malformed, or the `cursor` was not issued for this attempt (or was changed).',
+        'malformed_payload',
+      ),
       404: refused('No attempt has this code.', 'attempt_not_found'),
       ...failures('service_unavailable'),
     },

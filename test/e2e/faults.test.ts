@@ -21,7 +21,7 @@ import {
  * twice, the poison record must land in the dead letters, and the records after it must proceed.
  */
 const FAULTS =
-  'putevents_entry_failure=0.3,putevents_throttle=0.2,dynamodb_throttle=0.05,poison=DEAD,seed=42';
+  'putevents_entry_failure=0.3,putevents_throttle=0.2,dynamodb_throttle=0.05,poison=POISON,seed=42';
 
 let running: LocalStackProcess;
 let stack: StackAddress;
@@ -82,7 +82,8 @@ describe('the pipeline under injected faults', () => {
       [['Suspicious', 'Clean'], 'verified'],
     ];
     const expected: Expected[] = [];
-    const poisonCode = `DEAD-${newAttemptCode()}`;
+    // Not a hex word: generated codes (upper-case UUIDs) can contain DEAD or BEEF, never POISON.
+    const poisonCode = `POISON-${newAttemptCode()}`;
     for (const [index, [statuses, finalStatus]] of [...plans, ...plans].entries()) {
       const attemptCode = newAttemptCode();
       await register(attemptCode);

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { StoredRevision } from '../../lib/reviews/review.js';
@@ -211,5 +213,43 @@ describe('AWS access of the commands', () => {
     await signedFetch(access, 'sqs', url, { method: 'POST', body: '{"a":2}' });
 
     expect(signatures[0]).not.toBe(signatures[1]);
+  });
+});
+
+/** A command run as `npm run` runs it, without a stack: only its argument handling is under test. */
+async function command(file: string, args: string[]) {
+  const root = resolve(import.meta.dirname, '../..');
+  try {
+    await promisify(execFile)(resolve(root, 'node_modules/.bin/tsx'), [file, ...args], {
+      cwd: root,
+      // Were the arguments accepted, the command would fail to reach this port instead.
+      env: { ...process.env, PORT: '9' },
+    });
+    return { code: 0, stderr: '' };
+  } catch (error) {
+    const failed = error as { code: number; stderr: string };
+    return { code: failed.code, stderr: failed.stderr };
+  }
+}
+
+describe('the operator commands’ arguments', () => {
+  it.each([
+    ['local/commands/reprocess.ts', ['--to', '2026-01-02T00:00:00Z'], '--from is required'],
+    [
+      'local/commands/reprocess.ts',
+      ['--from', 'a', '--to', 'b', '--stage', 'qa'],
+      '--stage must be dev or prod',
+    ],
+    ['local/commands/redrive.ts', ['--url', 'not a url'], '--url must be a URL'],
+    ['local/commands/redrive.ts', ['--republish'], "Unknown option '--republish'"],
+  ])('%s %j: one line naming the flag, the usage, status 2', async (file, args, message) => {
+    const name = file.replace(/^.*\/|\.ts$/g, '');
+
+    const { code, stderr } = await command(file, args);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain(`usage: npm run ${name} --`);
+    expect(stderr).not.toMatch(/^\s+at /m);
   });
 });

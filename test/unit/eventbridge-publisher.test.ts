@@ -1,3 +1,4 @@
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it, vi } from 'vitest';
 import {
   chunkEntries,
@@ -37,6 +38,13 @@ function event(
 }
 
 const events = (count: number) => Array.from({ length: count }, (_, index) => event(index));
+
+/** An event whose entry is exactly `bytes` bytes as EventBridge counts them. */
+function eventOfSize(bytes: number, attemptCode = 'CODE-0'): WorkflowEvent {
+  const target = { source: 'edx.proctoring', eventBusName: 'reviews-bus' };
+  const unpadded = entrySize(toEntry(event(0, '', attemptCode), target));
+  return event(0, 'x'.repeat(bytes - unpadded), attemptCode);
+}
 
 function publisherFor(eventBridge: FakeEventBridge, options: { maxAttempts?: number } = {}) {
   const logs = capturedLog();
@@ -441,6 +449,27 @@ describe('EventBridgePublisher: groups (a batch of revisions)', () => {
     expect(failures.get(1)).toMatchObject({ failures: [{ errorCode: 'EventTooLarge' }] });
     expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual(['GROUP-0']);
   });
+
+  it('fails a group holding an event of exactly 256 KB, and sends the others', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+    const [first] = groups(1);
+
+    // Act
+    const failures = await publisher.publishGroups([
+      first ?? [],
+      [eventOfSize(MAX_CALL_BYTES, 'GROUP-1')],
+    ]);
+
+    // Assess
+    expect([...failures.keys()]).toEqual([1]);
+    expect(failures.get(1)).toMatchObject({
+      message: '1 event(s) not accepted by EventBridge after 0 attempt(s): EventTooLarge',
+      failures: [{ errorCode: 'EventTooLarge' }],
+    });
+    expect(eventBridge.published().map((item) => codeOf(item.detail))).toEqual(['GROUP-0']);
+  });
 });
 
 /** A PutEvents client whose first call throws `error`; later calls reach the fake bus. */
@@ -790,6 +819,28 @@ describe('EventBridgePublisher: entry sizes and call limits', () => {
       entrySize({ Source: 'src', DetailType: 'dt', Detail: '{}', Resources: ['arn:é', 'arn:b'] }),
     ).toBe(3 + 2 + 2 + 6 + 5);
     expect(entrySize({})).toBe(0);
+  });
+
+  it('refuses to publish an event of exactly 256 KB, before any call, and publishes one a byte smaller', async () => {
+    // Prepare
+    const eventBridge = new FakeEventBridge();
+    const { publisher } = publisherFor(eventBridge);
+
+    // Act
+    const tooLarge = publisher.publish([event(1), eventOfSize(MAX_CALL_BYTES)]);
+    await expect(tooLarge).rejects.toThrow(
+      new EventTooLarge('support_notification_requested', MAX_CALL_BYTES),
+    );
+    const callsWhenRefused = eventBridge.calls.length;
+    await publisher.publish([eventOfSize(MAX_CALL_BYTES - 1)]);
+
+    // Assess
+    expect(callsWhenRefused).toBe(0);
+    expect(eventBridge.calls.map((call) => call.map(entrySize))).toEqual([[MAX_CALL_BYTES - 1]]);
+  });
+
+  it('makes no call of no entries', () => {
+    expect(chunkEntries([], (item: PutEventsRequestEntry) => item)).toEqual([]);
   });
 
   it('refuses an entry of exactly 256 KB and accepts one a byte smaller', () => {

@@ -471,6 +471,58 @@ describe('finish-review: batches', () => {
       }),
     );
   });
+
+  it('neither applies nor announces a revision that follows an unreadable one of its attempt', async () => {
+    // Prepare
+    const { store, eventBridge, invoke } = workflowHarness();
+    const attemptCode = await registeredAttempt(store);
+    const other = await registeredAttempt(store);
+    const broken = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    const image = broken.dynamodb?.NewImage;
+    if (image) image.reviewStatus = { S: 'Bogus' };
+    const unrelated = revisionInsert(other, await appendRevision(store, other));
+    const later = revisionInsert(
+      attemptCode,
+      await appendRevision(store, attemptCode, staffRevision('Suspicious')),
+    );
+
+    // Act
+    const response = await invoke(streamEvent([broken, unrelated, later]));
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      sequenceNumbers([broken, later]),
+    );
+    expect(store.applied.has(attemptCode)).toBe(false);
+    expect((await store.getAttempt(attemptCode))?.status).toBe('submitted');
+    expect(new Set(eventBridge.published().map((event) => event.detail.attempt_code))).toEqual(
+      new Set([other]),
+    );
+  });
+
+  it('reports a failed record without a sequence number by an empty identifier, which Lambda takes as the whole batch failed', async () => {
+    // Prepare
+    const { store, invoke } = workflowHarness();
+    const attemptCode = await registeredAttempt(store);
+    const good = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    // Unreadable, and without the key and sequence number that would identify it.
+    const anonymous = revisionInsert(attemptCode, await appendRevision(store, attemptCode));
+    if (anonymous.dynamodb) {
+      const { Keys: _keys, SequenceNumber: _sequenceNumber, ...rest } = anonymous.dynamodb;
+      anonymous.dynamodb = {
+        ...rest,
+        NewImage: { ...rest.NewImage, reviewStatus: { S: 'Bogus' } },
+      };
+    }
+    // Held back behind it: it has the same (missing) key, and no stream data at all.
+    const { dynamodb: _dynamodb, ...bare } = headInsert(attemptCode, 2);
+
+    // Act
+    const response = await invoke(streamEvent([good, anonymous, bare]));
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: '' }, { itemIdentifier: '' }]);
+  });
 });
 
 describe('finish-review: reprocessing', () => {

@@ -192,6 +192,90 @@ describe('review history: GET /internal/attempts/{code}/reviews', () => {
   });
 });
 
+describe('a review history too large for one answer', () => {
+  // A comment of quotes: each takes 4 bytes once the body is escaped into Lambda's answer.
+  const hugeComment = {
+    start: 1,
+    stop: 2,
+    duration: 1,
+    comment: '"'.repeat(400_000),
+    status: 'Suspicious',
+    source: 'webcam' as const,
+  };
+
+  async function longHistory(revisions: number) {
+    const store = new MemoryStore();
+    const attemptCode = await registeredAttempt(store);
+    for (let index = 0; index < revisions; index++) {
+      await appendRevision(store, attemptCode, { comments: [hugeComment] });
+    }
+    return { store, attemptCode };
+  }
+
+  /** The whole Lambda answer as it travels: the body is a string inside it. */
+  const lambdaAnswerBytes = (response: unknown) => Buffer.byteLength(JSON.stringify(response));
+
+  it('answers the oldest revisions that fit under Lambda’s 6 MB, and the rest through next', async () => {
+    // Prepare: four revisions of about 1.6 MB each in the answer
+    const { store, attemptCode } = await longHistory(4);
+    const { invoke } = internalApiHarness(store);
+    const path = `/internal/attempts/${attemptCode}/reviews`;
+
+    // Act
+    const first = await invoke(get(path));
+    const firstPage = json(first) as { items: { revision: number }[]; next?: string };
+    const second = await invoke(get(path, { cursor: firstPage.next ?? '' }));
+
+    // Assess
+    expect(first.statusCode).toBe(200);
+    expect(firstPage.items.map((item) => item.revision)).toEqual([1, 2, 3]);
+    expect(lambdaAnswerBytes(first)).toBeLessThan(6 * 1024 * 1024);
+    expect(firstPage.next).toEqual(expect.any(String));
+    expect(second.statusCode).toBe(200);
+    expect(json(second)).toEqual({
+      items: [expect.objectContaining({ revision: 4, comments: [hugeComment] })],
+    });
+  });
+
+  it('answers one revision a page when each is larger than half the budget, and every revision once', async () => {
+    const { store, attemptCode } = await longHistory(3);
+    const huge = { ...hugeComment, comment: '"'.repeat(700_000) };
+    await appendRevision(store, attemptCode, { comments: [huge, huge] });
+    const { invoke } = internalApiHarness(store);
+    const path = `/internal/attempts/${attemptCode}/reviews`;
+
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await invoke(get(path, cursor ? { cursor } : null));
+      expect(response.statusCode).toBe(200);
+      expect(lambdaAnswerBytes(response)).toBeLessThan(6 * 1024 * 1024);
+      const page = json(response) as { items: { revision: number }[]; next?: string };
+      seen.push(...page.items.map((item) => item.revision));
+      cursor = page.next;
+    } while (cursor);
+
+    expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses a cursor issued for another attempt’s history', async () => {
+    const { store, attemptCode } = await longHistory(4);
+    const other = await registeredAttempt(store);
+    const { invoke } = internalApiHarness(store);
+    const first = json(await invoke(get(`/internal/attempts/${attemptCode}/reviews`))) as {
+      next?: string;
+    };
+
+    const response = await invoke(
+      get(`/internal/attempts/${other}/reviews`, { cursor: first.next ?? '' }),
+    );
+
+    expect(response.statusCode).toBe(400);
+    expect(json(response)).toMatchObject({ code: 'malformed_payload' });
+    expect(String(json(response).detail)).toContain('cursor');
+  });
+});
+
 describe('video link: GET /internal/attempts/{code}/review/video', () => {
   const cipher = createVideoUrlCipher([
     'b886e02f19c77ec734b1b132beecd91eb886e02f19c77ec734b1b132beecd91e',
