@@ -282,6 +282,8 @@ describe('canonical JSON without recursion', () => {
     expect(jsonNestingDepth('{"a":[1,{"b":[]}]}')).toBe(4);
     expect(jsonNestingDepth('["[[[\\"[[["]')).toBe(1);
     expect(jsonNestingDepth('"{{{"')).toBe(0);
+    // the deepest point counts, not the last one
+    expect(jsonNestingDepth('[[[]],[]]')).toBe(3);
     expect(jsonNestingDepth(nestedArrays(1_000_000), 32)).toBe(33);
   });
 });
