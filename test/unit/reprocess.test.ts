@@ -100,6 +100,21 @@ describe('reprocess: refusals', () => {
     expect(String(json(response).detail)).toContain(field);
   });
 
+  it.each([
+    [{ from: RANGE.to, to: RANGE.from }, 'to: must be later than from'],
+    [
+      { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:01Z' },
+      'to: must be at most 31 days after from',
+    ],
+    [{ from: RANGE.from, to: 'yesterday' }, 'to: must be an ISO 8601 date and time'],
+  ])('tells the operator what is wrong with %j', async (body, sentence) => {
+    const harness = operationsHarness();
+
+    const response = await harness.reprocess(body);
+
+    expect(json(response).detail).toBe(`Malformed reprocess request: ${sentence}`);
+  });
+
   it('accepts a range of exactly 31 days', async () => {
     const harness = operationsHarness();
 
@@ -172,5 +187,68 @@ describe('reprocess: refusals', () => {
     expect(failed.statusCode).toBe(503);
     expect(json(failed)).toMatchObject({ code: 'reprocess_incomplete' });
     expect(json(repeated)).toEqual({ examined: 1, processed: 1, republished: 0, next: null });
+  });
+
+  it('counts a failed revision and the later ones of its attempt it held back as incomplete', async () => {
+    // Prepare: the first of an attempt's two revisions cannot be read, so the second waits
+    class FlakyStore extends MemoryStore {
+      override async getWorkflowState(attemptCode: string, revision: number) {
+        if (revision === 1) {
+          throw Object.assign(new Error('throttled'), {
+            name: 'ThrottlingException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return super.getWorkflowState(attemptCode, revision);
+      }
+    }
+    const store = new FlakyStore();
+    const harness = operationsHarness({ store });
+    const attemptCode = await registeredAttempt(store);
+    await appendRevision(store, attemptCode, { receivedAt: '2026-03-04T05:00:00.000Z' });
+    await appendRevision(store, attemptCode, { receivedAt: '2026-03-04T05:00:01.000Z' });
+
+    // Act
+    const response = await harness.reprocess(RANGE);
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(json(response).detail).toBe(
+      '2 review revision(s) of this page could not be processed; repeat the request',
+    );
+    expect((await store.getAttempt(attemptCode))?.status).toBe('submitted');
+  });
+});
+
+describe('reprocess: the audit trail', () => {
+  it('logs each revision it applies, with its attempt, revision and receive time, and no other', async () => {
+    // Prepare: one revision to apply, one already processed (republished)
+    const harness = operationsHarness();
+    const done = await registeredAttempt(harness.store);
+    const processed = await appendRevision(harness.store, done, {
+      receivedAt: '2026-03-04T05:00:00.000Z',
+    });
+    await harness.invoke(streamEvent([revisionInsert(done, processed)]));
+    const pending = await registeredAttempt(harness.store);
+    await appendRevision(harness.store, pending, { receivedAt: '2026-03-04T05:30:00.000Z' });
+    const before = harness.logs.entries().length;
+
+    // Act
+    await harness.reprocess({ ...RANGE, republish: true });
+
+    // Assess
+    const lines = harness.logs
+      .entries()
+      .slice(before)
+      .filter((entry) => entry.message === 'review revision reprocessed');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        attemptCode: pending,
+        revision: 1,
+        receivedAt: '2026-03-04T05:30:00.000Z',
+      }),
+    ]);
   });
 });
