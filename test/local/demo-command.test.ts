@@ -1,25 +1,8 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
+import { runCommand } from '../support/command.js';
 
 /** `npm run demo` with arguments, without a stack: only its argument handling is under test. */
-async function demo(args: string[]) {
-  try {
-    await run(resolve(root, 'node_modules/.bin/tsx'), ['local/commands/demo.ts', ...args], {
-      cwd: root,
-      // A port nothing listens on: were the arguments accepted, the demo would stop at its health check.
-      env: { ...process.env, PORT: '9' },
-    });
-    return { code: 0, stderr: '' };
-  } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
-  }
-}
+const demo = (args: string[]) => runCommand('local/commands/demo.ts', args);
 
 describe('npm run demo', () => {
   it.each([

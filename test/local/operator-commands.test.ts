@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { StoredRevision } from '../../lib/reviews/review.js';
@@ -11,6 +9,7 @@ import { parseStackOutputs, signedFetch } from '../../local/commands/aws.js';
 import { stageTarget, type Target } from '../../local/commands/internal-api-client.js';
 import { redriveDeadLetters } from '../../local/commands/redrive.js';
 import { ReprocessRefused, reprocessRange } from '../../local/commands/reprocess.js';
+import { runCommand } from '../support/command.js';
 import { apiEvent } from '../support/factories.js';
 import { internalApiHarness } from '../support/harness.js';
 import { operationsHarness } from '../support/operations-harness.js';
@@ -216,22 +215,6 @@ describe('AWS access of the commands', () => {
   });
 });
 
-/** A command run as `npm run` runs it, without a stack: only its argument handling is under test. */
-async function command(file: string, args: string[]) {
-  const root = resolve(import.meta.dirname, '../..');
-  try {
-    await promisify(execFile)(resolve(root, 'node_modules/.bin/tsx'), [file, ...args], {
-      cwd: root,
-      // Were the arguments accepted, the command would fail to reach this port instead.
-      env: { ...process.env, PORT: '9' },
-    });
-    return { code: 0, stderr: '' };
-  } catch (error) {
-    const failed = error as { code: number; stderr: string };
-    return { code: failed.code, stderr: failed.stderr };
-  }
-}
-
 describe('the operator commands’ arguments', () => {
   it.each([
     ['local/commands/reprocess.ts', ['--to', '2026-01-02T00:00:00Z'], '--from is required'],
@@ -245,7 +228,7 @@ describe('the operator commands’ arguments', () => {
   ])('%s %j: one line naming the flag, the usage, status 2', async (file, args, message) => {
     const name = file.replace(/^.*\/|\.ts$/g, '');
 
-    const { code, stderr } = await command(file, args);
+    const { code, stderr } = await runCommand(file, args);
 
     expect(code).toBe(2);
     expect(stderr).toContain(message);

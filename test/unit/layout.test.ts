@@ -33,6 +33,16 @@ async function lintPlanted(scratch: string, files: Record<string, string>): Prom
   return (JSON.parse(result.stdout) as { diagnostics: Diagnostic[] }).diagnostics;
 }
 
+/** Biome's restricted-imports rule reported the planted file. */
+function expectRestricted(diagnostics: unknown[], path: string): void {
+  expect(diagnostics).toContainEqual(
+    expect.objectContaining({
+      category: 'lint/style/noRestrictedImports',
+      location: expect.objectContaining({ path }),
+    }),
+  );
+}
+
 describe('the boundary lint rule', () => {
   let scratch: string;
 
@@ -64,12 +74,7 @@ describe('the boundary lint rule', () => {
     const diagnostics = await lintPlanted(scratch, { [path]: source });
 
     // Assess
-    expect(diagnostics).toContainEqual(
-      expect.objectContaining({
-        category: 'lint/style/noRestrictedImports',
-        location: expect.objectContaining({ path }),
-      }),
-    );
+    expectRestricted(diagnostics, path);
   });
 
   it.each([
@@ -99,12 +104,7 @@ describe('the boundary lint rule', () => {
       const diagnostics = await lintPlanted(scratch, { [path]: source });
 
       // Assess
-      expect(diagnostics).toContainEqual(
-        expect.objectContaining({
-          category: 'lint/style/noRestrictedImports',
-          location: expect.objectContaining({ path }),
-        }),
-      );
+      expectRestricted(diagnostics, path);
     },
   );
 

@@ -11,6 +11,22 @@ function json(response: { body: string }) {
 
 const RANGE = { from: '2026-03-04T04:00:00Z', to: '2026-03-04T06:00:00Z' };
 
+/** A store whose workflow read of a revision is throttled whenever `fails` says so. */
+function storeFailingReads(fails: (revision: number) => boolean): MemoryStore {
+  return new (class extends MemoryStore {
+    override async getWorkflowState(attemptCode: string, revision: number) {
+      if (fails(revision)) {
+        throw Object.assign(new Error('throttled'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return super.getWorkflowState(attemptCode, revision);
+    }
+  })();
+}
+
 describe('reprocess: applying a range', () => {
   it('applies exactly the unprocessed revisions received in [from, to)', async () => {
     // Prepare: one processed, one unprocessed inside, one unprocessed at `to`, one before `from`
@@ -160,21 +176,8 @@ describe('reprocess: refusals', () => {
 
   it('answers 503 reprocess_incomplete when a revision fails, and the same request then succeeds', async () => {
     // Prepare: the store fails the first read of one attempt's revision
-    class FlakyStore extends MemoryStore {
-      failures = 1;
-      override async getWorkflowState(attemptCode: string, revision: number) {
-        if (this.failures > 0) {
-          this.failures--;
-          throw Object.assign(new Error('throttled'), {
-            name: 'ThrottlingException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-          });
-        }
-        return super.getWorkflowState(attemptCode, revision);
-      }
-    }
-    const store = new FlakyStore();
+    let failures = 1;
+    const store = storeFailingReads(() => failures-- > 0);
     const harness = operationsHarness({ store });
     const attemptCode = await registeredAttempt(store);
     await appendRevision(store, attemptCode, { receivedAt: '2026-03-04T05:00:00.000Z' });
@@ -191,19 +194,7 @@ describe('reprocess: refusals', () => {
 
   it('counts a failed revision and the later ones of its attempt it held back as incomplete', async () => {
     // Prepare: the first of an attempt's two revisions cannot be read, so the second waits
-    class FlakyStore extends MemoryStore {
-      override async getWorkflowState(attemptCode: string, revision: number) {
-        if (revision === 1) {
-          throw Object.assign(new Error('throttled'), {
-            name: 'ThrottlingException',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 400 },
-          });
-        }
-        return super.getWorkflowState(attemptCode, revision);
-      }
-    }
-    const store = new FlakyStore();
+    const store = storeFailingReads((revision) => revision === 1);
     const harness = operationsHarness({ store });
     const attemptCode = await registeredAttempt(store);
     await appendRevision(store, attemptCode, { receivedAt: '2026-03-04T05:00:00.000Z' });
