@@ -107,13 +107,16 @@ export function createInternalApiHandler(deps: InternalApiDependencies) {
         attemptCodeFrom(event, history),
         event.queryStringParameters,
         {
-          bytes: HISTORY_ANSWER_MAX_BYTES,
+          render: historyView,
           // Each item and the comma after it.
-          sizeOf: (revision) => bytesInAnswer(historyView(revision)) + 1,
+          sizeOf: (item) => bytesInAnswer(item) + 1,
+          budgetBytes: HISTORY_ANSWER_MAX_BYTES,
         },
       );
-      const items = page.revisions.map(historyView);
-      return jsonResponse(200, page.next ? { items, next: page.next } : { items });
+      return jsonResponse(
+        200,
+        page.next ? { items: page.items, next: page.next } : { items: page.items },
+      );
     }
 
     const video = VIDEO_ROUTE.exec(path);

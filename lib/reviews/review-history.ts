@@ -34,25 +34,29 @@ const historyCursorSchema = z.object({
   after: z.int().check(z.gte(1)),
 });
 
-export interface ReviewHistoryPage {
-  revisions: RevisionWithOutcome[];
+export interface ReviewHistoryPage<Item> {
+  items: Item[];
   /** Set only when the answer had to stop before the newest revision. */
   next?: string;
 }
 
 /**
- * The history as one answer can carry it: oldest first from the cursor's position, as many
- * revisions as fit in `budget.bytes` by `budget.sizeOf` (always at least one), and a cursor for
- * the rest. A history of ordinary reviews always fits whole; only many revisions near the body
- * limit (a vendor re-sending megabyte reviews) are split, instead of an answer too large for
- * Lambda to return.
+ * The history as one answer can carry it: oldest first from the cursor's position, each revision
+ * rendered once by `answer.render`, as many as fit in `answer.budgetBytes` by `answer.sizeOf`
+ * (always at least one), and a cursor for the rest. A history of ordinary reviews always fits
+ * whole; only many revisions near the body limit (a vendor re-sending megabyte reviews) are
+ * split, instead of an answer too large for Lambda to return.
  */
-export async function readReviewHistoryPage(
+export async function readReviewHistoryPage<Item>(
   deps: ReviewHistoryDependencies & { cursors: () => Promise<CursorCodec> },
   attemptCode: string,
   query: Record<string, string | undefined> | null,
-  budget: { bytes: number; sizeOf: (revision: RevisionWithOutcome) => number },
-): Promise<ReviewHistoryPage> {
+  answer: {
+    render: (revision: RevisionWithOutcome) => Item;
+    sizeOf: (item: Item) => number;
+    budgetBytes: number;
+  },
+): Promise<ReviewHistoryPage<Item>> {
   const { cursor } = parseWith(historyQuerySchema, query ?? {}, 'query');
   let after = 0;
   if (cursor !== undefined) {
@@ -64,20 +68,23 @@ export async function readReviewHistoryPage(
   const remaining = (await readReviewHistory(deps, attemptCode)).filter(
     (revision) => revision.revision > after,
   );
-  const revisions: RevisionWithOutcome[] = [];
+  const items: Item[] = [];
   let bytes = 0;
+  let lastAnswered = after;
   for (const revision of remaining) {
-    bytes += budget.sizeOf(revision);
-    if (revisions.length > 0 && bytes > budget.bytes) break;
-    revisions.push(revision);
+    const item = answer.render(revision);
+    bytes += answer.sizeOf(item);
+    if (items.length > 0 && bytes > answer.budgetBytes) {
+      const next = (await deps.cursors()).seal(HISTORY_CURSOR_ROUTE, {
+        attemptCode,
+        after: lastAnswered,
+      });
+      return { items, next };
+    }
+    items.push(item);
+    lastAnswered = revision.revision;
   }
-  const last = revisions.at(-1);
-  if (!last || revisions.length === remaining.length) return { revisions };
-  const next = (await deps.cursors()).seal(HISTORY_CURSOR_ROUTE, {
-    attemptCode,
-    after: last.revision,
-  });
-  return { revisions, next };
+  return { items };
 }
 
 export interface VideoLinkDependencies extends ReviewHistoryDependencies {
