@@ -175,7 +175,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('## 1. Bundles and cold start');
   out.push('');
   out.push(
-    'Each bundle is built with esbuild from `BUNDLING` in `cdk/service-function.ts`, translated the way `NodejsFunction` does (ESM, minified, SDK bundled, node24 target, source map, createRequire banner, module-first main fields). Beside each function, its **floor**: a bundle of only the AWS SDK clients and commands that function sends, constructed as the function constructs them (`bench/reference/floor-*.ts`); and the **naive reference** (`bench/reference/naive-handler.ts`: middy, a `DynamoDBClient` with `GetItem` and an `EventBridgeClient` with `PutEvents`, both at module scope). All are built in the same run with the same settings.',
+    "Each bundle is built with esbuild from `BUNDLING` in `cdk/service-function.ts`, translated the way `NodejsFunction` does (ESM, minified, SDK bundled, node24 target, source map, createRequire banner, module-first main fields). Beside each function, its **floor**: a bundle of only the AWS SDK clients and commands that function sends, built by the service's own client factories, as the function builds them (`bench/reference/floor-*.ts`); and the **naive reference** (`bench/reference/naive-handler.ts`: middy, a `DynamoDBClient` with `GetItem` and an `EventBridgeClient` with `PutEvents`, both at module scope). All are built in the same run with the same settings.",
   );
   out.push('');
   out.push(

@@ -1,23 +1,19 @@
 /**
  * finish-review's cold-start floor: only the AWS SDK clients and commands the function sends,
- * constructed as it constructs them, and nothing of the service.
+ * built by the service's own client factories (so they stay configured as the function's), and
+ * nothing else of the service.
  */
 import {
   BatchGetItemCommand,
-  DynamoDBClient,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { createEventBridgeClient } from '../../lib/events/eventbridge-client.js';
+import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
 
-const dynamodb = new DynamoDBClient({
-  maxAttempts: 4,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-});
-const eventbridge = new EventBridgeClient({
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-});
+const dynamodb = createDynamoDbClient({ retries: 'background' });
+const eventbridge = createEventBridgeClient();
 
 export const handler = async (event: { key: string }) => {
   const Key = { attemptCode: { S: event.key } };

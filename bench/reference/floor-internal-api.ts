@@ -1,22 +1,19 @@
 /**
  * internal-api's cold-start floor: only the AWS SDK clients and commands the function sends,
- * constructed as it constructs them (DynamoDB at module scope with the same settings, Secrets
- * Manager, for the video key, on first use), and nothing of the service.
+ * built as it builds them (DynamoDB at module scope by the service's own client factory, Secrets
+ * Manager, for the video key, on first use), and nothing else of the service.
  */
 import {
   BatchGetItemCommand,
-  DynamoDBClient,
   GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createDynamoDbClient } from '../../lib/store/dynamodb-client.js';
 
-const dynamodb = new DynamoDBClient({
-  maxAttempts: 4,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-});
+const dynamodb = createDynamoDbClient();
 let secrets: SecretsManagerClient | undefined;
 
 export const handler = async (event: { key: string; secretId: string }) => {
